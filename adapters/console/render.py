@@ -1,0 +1,52 @@
+"""Neutral messages as terminal text: numbered options, plain sections. Pure functions."""
+
+from __future__ import annotations
+
+from flows.messages import Chart, Document, Notice, Outbound, Prompt, PromptClosed, Report
+
+
+def render_prompt(prompt: Prompt) -> str:
+    lines = []
+    head = prompt.title
+    if prompt.position and prompt.position[1] > 1:
+        head = f"{head} ({prompt.position[0]}/{prompt.position[1]})"
+    if head:
+        lines.append(f"── {head} ──")
+    lines.append(prompt.text)
+    if prompt.kind == "scale" and prompt.scale_labels:
+        low, high = prompt.options[0].value, prompt.options[-1].value
+        lines.append(f"  {low} = {prompt.scale_labels[0]} … {high} = {prompt.scale_labels[1]}")
+    elif prompt.kind in ("single", "multi", "members"):
+        for number, option in enumerate(prompt.options, start=1):
+            lines.append(f"  {number}. {option.label}")
+    hint = prompt.ui.get("hint", "")
+    if not prompt.required and prompt.ui.get("skip"):
+        hint = f"{hint} ({prompt.ui['skip']}: -)".strip()
+    if hint:
+        lines.append(hint)
+    if prompt.anonymous and prompt.ui.get("anonymous"):
+        lines.append(prompt.ui["anonymous"])
+    return "\n".join(lines)
+
+
+def render_report(report: Report) -> str:
+    lines = [f"══ {report.title} ══"]
+    for section in report.sections:
+        lines.append(f"\n{section.heading}")
+        lines.extend(f"  {line}" for line in section.lines)
+    return "\n".join(lines)
+
+
+def render(message: Outbound) -> str:
+    """The text of a message; charts and files are written by the runner and named by path."""
+    if isinstance(message, Prompt):
+        return render_prompt(message)
+    if isinstance(message, Notice):
+        return message.text
+    if isinstance(message, Report):
+        return render_report(message)
+    if isinstance(message, PromptClosed):
+        return message.text
+    if isinstance(message, (Chart, Document)):
+        return message.title or message.filename
+    raise TypeError(f"no console rendering for {type(message).__name__}")

@@ -1,0 +1,103 @@
+"""One process: an aiohttp server for Slack and Teams, with the outbox dispatcher and the scheduler
+running in the same event loop."""
+
+from __future__ import annotations
+
+import asyncio
+import importlib
+import logging
+import signal
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from aiohttp import web
+
+from adapters.transport import Transport
+from bot.app import Core
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Mounted:
+    """What an adapter's `mount()` gives back: its transport and anything it runs in the background."""
+
+    transport: Transport
+    background: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
+    cleanup: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
+
+
+class Mount(Protocol):
+    def __call__(self, app: web.Application, core: Core) -> Awaitable[Mounted]: ...
+
+
+async def healthz(request: web.Request) -> web.Response:
+    core: Core = request.app["core"]
+    try:
+        async with core.db.connect() as conn:
+            from sqlalchemy import text
+
+            await conn.execute(text("SELECT 1"))
+    except Exception as exc:  # reported, not raised: a health check answers
+        return web.json_response({"status": "unhealthy", "database": str(exc.__class__.__name__)}, status=503)
+    return web.json_response({"status": "ok", "adapters": sorted(core.transports)})
+
+
+async def build_web_app(core: Core, adapters: list[str]) -> tuple[web.Application, list[Mounted]]:
+    app = web.Application()
+    app["core"] = core
+    app.router.add_get("/healthz", healthz)
+    mounted: list[Mounted] = []
+    for name in adapters:
+        module = importlib.import_module(f"adapters.{name}.mount")
+        result: Mounted = await module.mount(app, core)
+        core.transports[result.transport.platform] = result.transport
+        mounted.append(result)
+    return app, mounted
+
+
+def _scheduler(core: Core) -> Any:
+    try:
+        module = importlib.import_module("bot.scheduling.service")
+    except ModuleNotFoundError:
+        return None
+    return module.SchedulerService(core)
+
+
+async def serve(core: Core, adapters: list[str], host: str, port: int, ready: asyncio.Event | None = None) -> int:
+    app, mounted = await build_web_app(core, adapters)
+    dispatcher = core.start_delivery({})
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, host, port)
+    await site.start()
+    log.info("Yhdessä listens on http://%s:%d (%s)", host, port, ", ".join(adapters))
+    tasks = [asyncio.create_task(dispatcher.run(), name="outbox")]
+    for m in mounted:
+        tasks += [asyncio.create_task(job(), name="adapter") for job in m.background]
+    scheduler = _scheduler(core)
+    if scheduler is not None:
+        await scheduler.start()
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        try:
+            loop.add_signal_handler(sig, stop.set)
+        except (NotImplementedError, RuntimeError):
+            pass
+    if ready is not None:
+        ready.set()
+    await stop.wait()
+    log.info("Yhdessä stops")
+    if scheduler is not None:
+        await scheduler.stop()
+    dispatcher.stop()
+    for task in tasks:
+        task.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)
+    for m in mounted:
+        for job in m.cleanup:
+            await job()
+    await runner.cleanup()
+    return 0

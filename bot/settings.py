@@ -1,0 +1,96 @@
+"""Settings from environment variables or a `.env` file; every one has a safe default or a clear error."""
+
+from __future__ import annotations
+
+from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import AliasChoices, Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class SettingsError(Exception):
+    """A setting is wrong; the message names it."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore", populate_by_name=True)
+
+    database_url: str = Field("sqlite:///yhdessa.db", validation_alias=AliasChoices("YHDESSA_DATABASE_URL"))
+    flows_dir: str | None = Field(None, validation_alias=AliasChoices("YHDESSA_FLOWS_DIR"))
+    coordinators: str = Field("", validation_alias=AliasChoices("YHDESSA_COORDINATORS"))
+    language: Literal["fi", "sv", "en"] = Field("fi", validation_alias=AliasChoices("YHDESSA_LANGUAGE"))
+    timezone: str = Field("Europe/Helsinki", validation_alias=AliasChoices("YHDESSA_TIMEZONE"))
+    anonymity_threshold: int = Field(5, ge=3, validation_alias=AliasChoices("YHDESSA_ANONYMITY_THRESHOLD"))
+    log_level: str = Field("INFO", validation_alias=AliasChoices("YHDESSA_LOG_LEVEL"))
+    chart_dir: str = Field("yhdessa-charts", validation_alias=AliasChoices("YHDESSA_CHART_DIR"))
+
+    # Scheduler
+    schedule_grace_hours: float = Field(6.0, ge=0, validation_alias=AliasChoices("YHDESSA_SCHEDULE_GRACE_HOURS"))
+    working_hours: str = Field("9-17", validation_alias=AliasChoices("YHDESSA_WORKING_HOURS"))
+
+    # Slack
+    slack_bot_token: str | None = Field(None, validation_alias=AliasChoices("SLACK_BOT_TOKEN"))
+    slack_signing_secret: str | None = Field(None, validation_alias=AliasChoices("SLACK_SIGNING_SECRET"))
+    slack_app_token: str | None = Field(None, validation_alias=AliasChoices("SLACK_APP_TOKEN"))
+    slack_api_url: str | None = Field(None, validation_alias=AliasChoices("SLACK_API_URL"))
+    slack_client_id: str | None = Field(None, validation_alias=AliasChoices("SLACK_CLIENT_ID"))
+    slack_client_secret: str | None = Field(None, validation_alias=AliasChoices("SLACK_CLIENT_SECRET"))
+    slack_state_secret: str | None = Field(None, validation_alias=AliasChoices("SLACK_STATE_SECRET"))
+
+    # Teams (the Bot Framework names most Azure guides use are accepted too)
+    teams_app_id: str | None = Field(None, validation_alias=AliasChoices("YHDESSA_TEAMS_APP_ID", "MicrosoftAppId"))
+    teams_app_password: str | None = Field(
+        None, validation_alias=AliasChoices("YHDESSA_TEAMS_APP_PASSWORD", "MicrosoftAppPassword")
+    )
+    teams_tenant_id: str | None = Field(
+        None, validation_alias=AliasChoices("YHDESSA_TEAMS_TENANT_ID", "MicrosoftAppTenantId")
+    )
+    teams_app_type: Literal["MultiTenant", "SingleTenant", "UserAssignedMSI"] = Field(
+        "MultiTenant", validation_alias=AliasChoices("YHDESSA_TEAMS_APP_TYPE", "MicrosoftAppType")
+    )
+
+    # LLM synthesis (optional)
+    openai_api_key: str | None = Field(None, validation_alias=AliasChoices("OPENAI_API_KEY"))
+    openai_base_url: str | None = Field(None, validation_alias=AliasChoices("OPENAI_BASE_URL"))
+    llm_model: str = Field("gpt-4o-mini", validation_alias=AliasChoices("YHDESSA_LLM_MODEL"))
+    llm_timeout: float = Field(30.0, gt=0, validation_alias=AliasChoices("YHDESSA_LLM_TIMEOUT"))
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {value!r} (for example Europe/Helsinki)") from exc
+        return value
+
+    @property
+    def coordinator_keys(self) -> list[str]:
+        return [key.strip() for key in self.coordinators.split(",") if key.strip()]
+
+    @property
+    def slack_configured(self) -> bool:
+        return bool(self.slack_bot_token or self.slack_client_id)
+
+    @property
+    def teams_configured(self) -> bool:
+        return bool(self.teams_app_id)
+
+
+_ENV_NAMES = {
+    name: (field.validation_alias.choices[0] if isinstance(field.validation_alias, AliasChoices) else name)
+    for name, field in Settings.model_fields.items()
+}
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read the settings; a wrong one raises SettingsError naming the environment variable."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        problems = []
+        for error in exc.errors():
+            field = str(error["loc"][0]) if error["loc"] else "?"
+            problems.append(f"{_ENV_NAMES.get(field, field)}: {error['msg']}")
+        raise SettingsError("; ".join(problems)) from None

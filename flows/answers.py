@@ -1,0 +1,95 @@
+"""Turning what a member typed or clicked into a valid answer for a step, or a clear refusal."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flows.definition import Step
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    number: float | None = None
+    text: str | None = None
+    choices: tuple[str, ...] | None = None
+    skipped: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Invalid:
+    """Why an answer was refused: a catalogue key and the values its text needs."""
+
+    key: str
+    values: dict[str, object]
+
+
+def _split(raw: str | list[str]) -> list[str]:
+    if isinstance(raw, list):
+        return [str(v).strip() for v in raw if str(v).strip()]
+    return [part.strip() for part in raw.split(",") if part.strip()]
+
+
+def _pick(step: Step, token: str, lang: str) -> str | None:
+    """An option by its number (1-based), id or label in the member's language (any case)."""
+    if token.isdigit() and 1 <= int(token) <= len(step.choices):
+        return step.choices[int(token) - 1].id
+    folded = token.casefold()
+    for choice in step.choices:
+        if folded == choice.id.casefold() or any(folded == label.casefold() for label in choice.label.values()):
+            return choice.id
+    return None
+
+
+def parse_answer(
+    step: Step,
+    raw: str | list[str],
+    lang: str,
+    skip_words: list[str],
+    members: dict[str, str] | None = None,
+) -> Answer | Invalid:
+    """Validate `raw` for `step`. `members` maps a member's number/key/name (folded) to their key."""
+    if isinstance(raw, str) and raw.strip().casefold() in skip_words:
+        return Answer(skipped=True) if not step.required else Invalid("answer_required", {})
+    if isinstance(raw, str) and not raw.strip():
+        return Invalid("answer_empty", {})
+    if step.kind == "scale":
+        assert step.minimum is not None and step.maximum is not None
+        token = raw[0] if isinstance(raw, list) and raw else raw
+        try:
+            value = float(str(token).strip().replace(",", "."))
+        except ValueError:
+            return Invalid("answer_scale", {"min": step.minimum, "max": step.maximum})
+        if not value.is_integer() or not step.minimum <= value <= step.maximum:
+            return Invalid("answer_scale", {"min": step.minimum, "max": step.maximum})
+        return Answer(number=value)
+    if step.kind == "text":
+        text = raw if isinstance(raw, str) else " ".join(raw)
+        text = text.strip()
+        if step.max_length is not None and len(text) > step.max_length:
+            return Invalid("answer_too_long", {"max": step.max_length, "length": len(text)})
+        return Answer(text=text)
+    tokens = _split(raw)
+    if not tokens:
+        return Invalid("answer_empty", {})
+    if step.kind == "single":
+        if len(tokens) != 1:
+            return Invalid("answer_one_choice", {"count": len(step.choices)})
+        picked = _pick(step, tokens[0], lang)
+        if picked is None:
+            return Invalid("answer_unknown_choice", {"value": tokens[0], "count": len(step.choices)})
+        return Answer(choices=(picked,), text=picked)
+    chosen: list[str] = []
+    for token in tokens:
+        if step.kind == "multi":
+            picked = _pick(step, token, lang)
+            if picked is None:
+                return Invalid("answer_unknown_choice", {"value": token, "count": len(step.choices)})
+        else:
+            picked = (members or {}).get(token.casefold())
+            if picked is None:
+                return Invalid("answer_unknown_member", {"value": token})
+        if picked not in chosen:
+            chosen.append(picked)
+    if step.max_choices is not None and len(chosen) > step.max_choices:
+        return Invalid("answer_too_many", {"max": step.max_choices})
+    return Answer(choices=tuple(chosen))

@@ -1,0 +1,190 @@
+"""The flow engine: one inbound event in, one transaction, outbound messages into the outbox."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any
+
+from flows import member_commands, network_commands, round_commands
+from flows.arguments import ArgumentError, split_command
+from flows.events import CommandIssued, InboundEvent, MemberAnswered, MemberJoined, MessageReceived, NetworkRef
+from flows.messages import Audience, Notice, Outbound, Prompt, to_json
+from flows.rounds import current_step, ensure_member, join_round, prompt_for, record_answer, round_by_id
+from flows.turn import CommandHandler, EngineConfig, Refused, Turn
+from storage import repository as repo
+from storage.database import Database
+from storage.models import Network
+
+log = logging.getLogger(__name__)
+
+COMMANDS: dict[str, CommandHandler] = {
+    "help": network_commands.help_,
+    "apua": network_commands.help_,
+    "hjälp": network_commands.help_,
+    "checkin": round_commands.checkin,
+    "reflect": round_commands.reflect,
+    "pulse": round_commands.pulse,
+    "stage": network_commands.stage,
+    "journey": network_commands.journey,
+    "lang": network_commands.lang,
+    "members": member_commands.members,
+    "my-data": member_commands.my_data,
+    "forget-me": member_commands.forget_me,
+    "export": member_commands.export,
+}
+
+
+class Engine:
+    def __init__(self, db: Database, config: EngineConfig) -> None:
+        self.db = db
+        self.config = config
+        self.commands: dict[str, CommandHandler] = {**COMMANDS, **config.extra_commands}
+        self._handlers: dict[type, Callable[[Turn, Any], Awaitable[None]]] = {
+            CommandIssued: self._command,
+            MemberAnswered: self._answered,
+            MessageReceived: self._message,
+            MemberJoined: self._joined,
+        }
+
+    async def handle(self, event: InboundEvent) -> list[Outbound]:
+        """Handle one event exactly once; the replies are in the outbox when this returns."""
+        try:
+            async with self.db.transaction() as tx:
+                turn = await self._begin(tx, event)
+                if turn is None:
+                    return []
+                await self._handlers[type(event)](turn, event)
+                await self.enqueue(tx, turn.out)
+                return turn.out
+        except (Refused, ArgumentError) as problem:
+            # Whatever the refused turn changed is rolled back; only the refusal is kept.
+            async with self.db.transaction() as tx:
+                turn = await self._begin(tx, event)
+                if turn is None:
+                    return []
+                if isinstance(problem, ArgumentError):
+                    turn.reply(problem.key, **problem.values)
+                else:
+                    turn.reply_text(str(problem))
+                await self.enqueue(tx, turn.out)
+                return turn.out
+
+    async def _begin(self, tx: Any, event: InboundEvent) -> Turn | None:
+        if not await repo.claim_event(tx, event.idempotency_key):
+            return None
+        network = await self.network(tx, event.network)
+        member, created = await ensure_member(tx, self.config, network, event.member)
+        turn = Turn(tx, self.config, network, member, event.channel, getattr(event, "is_direct", event.channel is None))
+        if created:
+            await self._welcome_first(turn)
+        return turn
+
+    async def enqueue(self, tx: Any, messages: Sequence[Outbound]) -> None:
+        for message in messages:
+            await repo.enqueue(tx, message.audience.platform, message.audience.key, to_json(message))
+
+    async def network(self, tx: Any, ref: NetworkRef) -> Network:
+        network = await repo.network_by_key(tx, ref.key)
+        if network is None:
+            network = Network(
+                key=ref.key,
+                name=ref.workspace,
+                language=self.config.default_language,
+                timezone=self.config.default_timezone,
+                u_stage=0,
+            )
+            tx.add(network)
+            await tx.flush()
+        return network
+
+    async def _welcome_first(self, turn: Turn) -> None:
+        """On the console, with no coordinator configured, the first member runs the network."""
+        if turn.member.key.startswith("console:") and not self.config.coordinators:
+            if not await repo.coordinators_of(turn.tx, turn.network.id):
+                turn.member.role = "coordinator"
+                turn.reply("first_coordinator")
+
+    async def _command(self, turn: Turn, event: CommandIssued) -> None:
+        words = split_command(event.text)
+        if not words:
+            await network_commands.help_(turn, [])
+            return
+        verb = words[0].lower()
+        handler = self.commands.get(verb)
+        if handler is None:
+            raise ArgumentError("unknown_command", verb=verb)
+        await handler(turn, words[1:])
+
+    async def _answered(self, turn: Turn, event: MemberAnswered) -> None:
+        round_id, _, step_id = event.prompt_ref.partition(":")
+        round_ = await round_by_id(turn.tx, turn.network, int(round_id)) if round_id.isdigit() else None
+        flow = self.config.flows.get(round_.flow_id) if round_ else None
+        if round_ is None or flow is None:
+            raise Refused(turn.t("unknown_prompt"))
+        if round_.status != "open":
+            raise Refused(turn.t("round_not_open", id=round_.id))
+        step = flow.step(step_id)
+        if step is None:
+            raise Refused(turn.t("unknown_prompt"))
+        session = await join_round(turn, round_, flow)
+        if session.status != "open":
+            raise Refused(turn.t("already_answered"))
+        await record_answer(turn, round_, flow, session, step, event.value, event.reply_handle)
+
+    async def _message(self, turn: Turn, event: MessageReceived) -> None:
+        """Free text answers the member's open question (the most recently active one)."""
+        for session, round_ in await repo.open_sessions(turn.tx, turn.member.id):
+            flow = self.config.flows.get(round_.flow_id)
+            step = current_step(flow, session) if flow else None
+            if flow is None or step is None:
+                continue
+            await record_answer(turn, round_, flow, session, step, event.text)
+            return
+        turn.reply("no_open_question")
+
+    async def _joined(self, turn: Turn, event: MemberJoined) -> None:
+        turn.reply("welcome", network=turn.network.name)
+
+    async def pending_prompts(self, network_ref: NetworkRef, member_ref: Any) -> list[Prompt]:
+        """The open question of each unfinished session, so a restarted console can resume."""
+        async with self.db.transaction() as tx:
+            network = await self.network(tx, network_ref)
+            member = await repo.member_by_key(tx, network.id, member_ref.key)
+            if member is None:
+                return []
+            everyone = await repo.members_of(tx, network.id)
+            prompts: list[Prompt] = []
+            for session, round_ in await repo.open_sessions(tx, member.id):
+                flow = self.config.flows.get(round_.flow_id)
+                step = current_step(flow, session) if flow else None
+                if flow and step:
+                    prompt = prompt_for(self.config, flow, step, round_, member, network, everyone)
+                    assert isinstance(prompt, Prompt)
+                    prompts.append(prompt)
+            return prompts
+
+    async def check_answer(self, network_ref: NetworkRef, member_ref: Any, prompt_ref: str, value: str | list[str]) -> str | None:
+        """Why an answer would be refused (in the member's language), or None if it is valid.
+
+        Slack modals must show field errors in the acknowledgement itself, before anything is stored.
+        """
+        from flows.answers import Invalid, parse_answer
+
+        async with self.db.transaction() as tx:
+            network = await self.network(tx, network_ref)
+            member = await repo.member_by_key(tx, network.id, member_ref.key)
+            lang = (member.language if member else None) or network.language
+            round_id, _, step_id = prompt_ref.partition(":")
+            round_ = await round_by_id(tx, network, int(round_id)) if round_id.isdigit() else None
+            flow = self.config.flows.get(round_.flow_id) if round_ else None
+            step = flow.step(step_id) if flow else None
+            if step is None:
+                return self.config.catalog.t(lang, "unknown_prompt")
+            result = parse_answer(step, value, lang, self.config.catalog.words(lang, "skip_words"), None)
+            if isinstance(result, Invalid) and step.kind != "members":
+                return self.config.catalog.t(lang, result.key, **result.values)
+            return None
+
+    def notice(self, audience: Audience, key: str, lang: str, **values: Any) -> Notice:
+        return Notice(audience, self.config.catalog.t(lang, key, **values), lang)

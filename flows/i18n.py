@@ -1,0 +1,61 @@
+"""The message catalogue: every text the bot shows, outside flows, in fi, sv and en."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from flows.definition import LANGUAGES
+
+CATALOG_DIR = Path(__file__).parent / "catalog"
+
+
+class CatalogError(ValueError):
+    pass
+
+
+class Catalog:
+    def __init__(self, texts: dict[str, dict[str, Any]]) -> None:
+        self._texts = texts
+        english = set(texts["en"])
+        for lang in LANGUAGES:
+            missing = english - set(texts.get(lang, {}))
+            if missing:
+                raise CatalogError(f"message catalogue {lang}.yaml lacks {', '.join(sorted(missing))}")
+
+    @classmethod
+    def load(cls, folder: Path = CATALOG_DIR) -> "Catalog":
+        texts: dict[str, dict[str, Any]] = {}
+        for lang in LANGUAGES:
+            path = folder / f"{lang}.yaml"
+            try:
+                data = yaml.safe_load(path.read_text(encoding="utf-8"))
+            except (OSError, yaml.YAMLError) as exc:
+                raise CatalogError(f"message catalogue {path}: {exc}") from exc
+            if not isinstance(data, dict):
+                raise CatalogError(f"message catalogue {path} must be a mapping of keys to texts")
+            texts[lang] = data
+        return cls(texts)
+
+    def keys(self) -> set[str]:
+        return set(self._texts["en"])
+
+    def t(self, lang: str, key: str, **values: Any) -> str:
+        """The text for `key` in `lang` with {placeholders} filled in."""
+        table = self._texts.get(lang) or self._texts["en"]
+        text = table.get(key, self._texts["en"].get(key))
+        if text is None:
+            raise KeyError(f"message catalogue has no key {key!r}")
+        if isinstance(text, list):
+            text = "\n".join(text)
+        return str(text).format(**values) if values else str(text)
+
+    def words(self, lang: str, key: str) -> list[str]:
+        """A list entry (for example the words that skip a question), in `lang` and English."""
+        found: list[str] = []
+        for table in (self._texts.get(lang, {}), self._texts["en"]):
+            value = table.get(key, [])
+            found.extend(value if isinstance(value, list) else [value])
+        return [w.lower() for w in found]

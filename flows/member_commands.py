@@ -1,0 +1,158 @@
+"""Verbs about members and their data: members, my-data, forget-me, export."""
+
+from __future__ import annotations
+
+import json
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from flows.arguments import ArgumentError, parse_arguments
+from flows.definition import LANGUAGES
+from flows.events import MemberRef
+from flows.messages import Audience, Document
+from flows.rounds import ensure_member
+from flows.turn import Refused, Turn
+from storage import repository as repo
+from storage.export import export_rows, to_csv, to_json
+from storage.models import Member
+
+SECTORS = ("public", "private", "third")
+SIDES = ("internal", "external")
+FIELDS = ("sector", "side", "organisation", "name", "tz", "lang", "named")
+
+
+async def members(turn: Turn, words: list[str]) -> None:
+    sub = words[0].lower() if words else "list"
+    if sub == "list":
+        everyone = await repo.members_of(turn.tx, turn.network.id)
+        lines = [turn.t("members_header", count=len(everyone))]
+        for m in everyone:
+            lines.append(
+                turn.t(
+                    "members_line",
+                    name=m.display_name,
+                    key=m.key,
+                    role=turn.t(f"role_{m.role}"),
+                    organisation=m.organisation or "–",
+                    sector=turn.t(f"sector_{m.sector}") if m.sector else "–",
+                    side=turn.t(f"side_{m.side}") if m.side else "–",
+                )
+            )
+        turn.reply_text("\n".join(lines))
+    elif sub == "set":
+        await _set(turn, words[1:])
+    elif sub in ("grant", "revoke"):
+        turn.require_coordinator()
+        if len(words) < 2:
+            raise ArgumentError("members_grant_usage")
+        target = await _target(turn, words[1])
+        if sub == "revoke" and target.id == turn.member.id:
+            raise Refused(turn.t("cannot_revoke_self"))
+        target.role = "coordinator" if sub == "grant" else "member"
+        await repo.audit(turn.tx, turn.network.id, turn.member.key, f"role_{sub}", member=target.key)
+        turn.reply("members_granted" if sub == "grant" else "members_revoked", name=target.display_name)
+    else:
+        raise ArgumentError("unknown_subcommand", verb="members", value=sub, choices="list, set, grant, revoke")
+
+
+async def _target(turn: Turn, word: str) -> Member:
+    if word.lower() in ("me", "minä", "jag"):
+        return turn.member
+    try:
+        ref = MemberRef.parse(word)
+    except ValueError:
+        for member in await repo.members_of(turn.tx, turn.network.id):
+            if word.casefold() in (member.display_name.casefold(), member.key.rsplit(":", 1)[-1].casefold()):
+                return member
+        raise ArgumentError("unknown_member", value=word) from None
+    member, _ = await ensure_member(turn.tx, turn.config, turn.network, ref)
+    return member
+
+
+async def _set(turn: Turn, words: list[str]) -> None:
+    if not words:
+        raise ArgumentError("members_set_usage")
+    target = await _target(turn, words[0])
+    if target.id != turn.member.id:
+        turn.require_coordinator()
+    changes = words[1:]
+    if not changes:
+        raise ArgumentError("members_set_usage")
+    for change in changes:
+        name, sep, value = change.partition("=")
+        name = name.lower()
+        if not sep or name not in FIELDS:
+            raise ArgumentError("members_set_field", value=change, fields=", ".join(FIELDS))
+        if name == "sector":
+            if value not in SECTORS:
+                raise ArgumentError("members_set_choice", field=name, value=value, choices=", ".join(SECTORS))
+            target.sector = value
+        elif name == "side":
+            if value not in SIDES:
+                raise ArgumentError("members_set_choice", field=name, value=value, choices=", ".join(SIDES))
+            target.side = value
+        elif name == "organisation":
+            target.organisation = value[:200] or None
+        elif name == "name":
+            target.display_name = value[:200] or target.display_name
+        elif name == "lang":
+            if value not in LANGUAGES:
+                raise ArgumentError("members_set_choice", field=name, value=value, choices=", ".join(LANGUAGES))
+            target.language = value
+        elif name == "named":
+            target.may_be_named = value.lower() in ("yes", "true", "1", "kyllä", "ja")
+        else:
+            try:
+                ZoneInfo(value)
+            except (ZoneInfoNotFoundError, ValueError):
+                raise ArgumentError("bad_timezone", value=value) from None
+            target.timezone = value
+    await repo.audit(turn.tx, turn.network.id, turn.member.key, "member_set", member=target.key, fields=[c.split("=")[0] for c in changes])
+    turn.reply("members_set_done", name=target.display_name)
+
+
+async def my_data(turn: Turn, words: list[str]) -> None:
+    """Everything stored that is linked to the member: profile and non-anonymous answers."""
+    m = turn.member
+    answers = await repo.responses_of_member(turn.tx, m.id)
+    profile = {
+        "key": m.key, "name": m.display_name, "organisation": m.organisation, "sector": m.sector,
+        "side": m.side, "role": m.role, "language": m.language, "timezone": m.timezone,
+        "may_be_named": m.may_be_named, "since": m.created_at.isoformat(),
+    }
+    records = [
+        {"round": r.id, "flow": r.flow_id, "step": a.step_id, "answered_at": a.answered_at.isoformat(),
+         "value": a.value_num if a.value_num is not None else a.value_list if a.value_list is not None else a.value_text}
+        for a, r in answers
+    ]
+    lines = [turn.t("mydata_header", name=m.display_name, count=len(records))]
+    lines += [turn.t("mydata_line", flow=rec["flow"], step=rec["step"], value=rec["value"], at=rec["answered_at"][:10]) for rec in records[:20]]
+    lines.append(turn.t("mydata_footer"))
+    turn.reply_text("\n".join(lines))
+    content = json.dumps({"profile": profile, "answers": records}, ensure_ascii=False, indent=2).encode()
+    turn.emit(Document(Audience.member(m.key), content, "my-data.json", "application/json", turn.t("mydata_file"), turn.lang))
+
+
+async def forget_me(turn: Turn, words: list[str]) -> None:
+    if not words or words[0].lower() not in ("confirm", "vahvista", "bekräfta"):
+        turn.reply("forget_confirm")
+        return
+    lang, network_id = turn.lang, turn.network.id
+    counts = await repo.forget_member(turn.tx, turn.member)
+    await repo.audit(turn.tx, network_id, None, "member_forgotten", answers=counts["answers"])
+    turn.out.clear()
+    turn.reply_text(turn.catalog.t(lang, "forget_done", answers=counts["answers"]))
+
+
+async def export(turn: Turn, words: list[str]) -> None:
+    turn.require_coordinator()
+    args = parse_arguments(words)
+    fmt = args.options.get("--format", "csv").lower()
+    if fmt not in ("csv", "json"):
+        raise ArgumentError("export_format", value=fmt)
+    round_id = args.options.get("--round")
+    if round_id is not None and not round_id.lstrip("#").isdigit():
+        raise ArgumentError("bad_round", value=round_id)
+    rows = await export_rows(turn.tx, turn.network, int(round_id.lstrip("#")) if round_id else None)
+    content = (to_csv(rows) if fmt == "csv" else to_json(rows)).encode()
+    mime = "text/csv" if fmt == "csv" else "application/json"
+    turn.emit(Document(Audience.member(turn.member.key), content, f"yhdessa-export.{fmt}", mime, turn.t("export_title", count=len(rows)), turn.lang))

@@ -1,0 +1,195 @@
+"""Outbound neutral messages: what the engine asks adapters to show.
+
+Every text in here is already in the audience's language (taken from the flow and message
+catalogues); adapters only lay it out as Block Kit, Adaptive Cards or numbered console text.
+Messages round-trip through JSON because they wait in the outbox table before delivery.
+"""
+
+from __future__ import annotations
+
+import base64
+from dataclasses import asdict, dataclass, field
+from typing import Any, Union
+
+STEP_KINDS = ("scale", "single", "multi", "text", "members")
+
+
+@dataclass(frozen=True, slots=True)
+class Audience:
+    """Exactly one of a member (sent as a direct message) or a channel."""
+
+    platform: str
+    member_key: str | None = None
+    channel_key: str | None = None
+
+    def __post_init__(self) -> None:
+        if (self.member_key is None) == (self.channel_key is None):
+            raise ValueError("an audience is either one member or one channel")
+
+    @classmethod
+    def member(cls, member_key: str) -> "Audience":
+        return cls(platform=member_key.split(":", 1)[0], member_key=member_key)
+
+    @classmethod
+    def channel(cls, channel_key: str) -> "Audience":
+        return cls(platform=channel_key.split(":", 1)[0], channel_key=channel_key)
+
+    @property
+    def workspace(self) -> str:
+        return (self.member_key or self.channel_key or "").split(":", 2)[1]
+
+    @property
+    def target_id(self) -> str:
+        """The platform's own user or conversation id."""
+        return (self.member_key or self.channel_key or "").split(":", 2)[2]
+
+    @property
+    def key(self) -> str:
+        return self.member_key or self.channel_key or ""
+
+
+@dataclass(frozen=True, slots=True)
+class Option:
+    value: str
+    label: str
+
+
+@dataclass(frozen=True, slots=True)
+class Prompt:
+    """One question. `prompt_ref` comes back on the answer (MemberAnswered.prompt_ref).
+
+    For a scale, `options` lists every point (value and label, the ends labelled) and
+    `scale_labels` holds the two end labels. `ui` carries the localized button texts adapters need
+    (keys: answer, submit, skip, placeholder, hint).
+    """
+
+    audience: Audience
+    prompt_ref: str
+    kind: str
+    text: str
+    title: str = ""
+    language: str = "en"
+    options: tuple[Option, ...] = ()
+    scale_labels: tuple[str, str] | None = None
+    max_length: int | None = None
+    max_choices: int | None = None
+    required: bool = True
+    anonymous: bool = False
+    position: tuple[int, int] | None = None
+    ui: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Notice:
+    audience: Audience
+    text: str
+    language: str = "en"
+
+
+@dataclass(frozen=True, slots=True)
+class Chart:
+    audience: Audience
+    png: bytes
+    alt_text: str
+    title: str = ""
+    filename: str = "chart.png"
+    language: str = "en"
+
+
+@dataclass(frozen=True, slots=True)
+class Document:
+    """A file for the audience: an export, an HTML report. The console writes it to disk."""
+
+    audience: Audience
+    content: bytes
+    filename: str
+    mime: str
+    title: str = ""
+    language: str = "en"
+
+
+@dataclass(frozen=True, slots=True)
+class ReportSection:
+    heading: str
+    lines: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Report:
+    audience: Audience
+    title: str
+    sections: tuple[ReportSection, ...] = ()
+    charts: tuple[Chart, ...] = ()
+    language: str = "en"
+
+
+@dataclass(frozen=True, slots=True)
+class PromptClosed:
+    """Mark a delivered prompt as answered, so nobody answers it twice by accident.
+
+    `reply_handle` is the adapter's handle from MemberAnswered; `text` says what was answered
+    (or only that it was, for anonymous prompts).
+    """
+
+    audience: Audience
+    prompt_ref: str
+    reply_handle: str
+    text: str
+    language: str = "en"
+
+
+Outbound = Union[Prompt, Notice, Chart, Report, PromptClosed, Document]
+_TYPES: dict[str, type] = {
+    "prompt": Prompt,
+    "notice": Notice,
+    "chart": Chart,
+    "report": Report,
+    "prompt_closed": PromptClosed,
+    "document": Document,
+}
+_NAMES = {cls: name for name, cls in _TYPES.items()}
+
+
+def message_type(message: Outbound) -> str:
+    return _NAMES[type(message)]
+
+
+def to_json(message: Outbound) -> dict[str, Any]:
+    data = asdict(message)
+    data["type"] = message_type(message)
+    _encode_bytes(data)
+    return data
+
+
+def _encode_bytes(data: Any) -> None:
+    if isinstance(data, dict):
+        for key, value in data.items():
+            if isinstance(value, bytes):
+                data[key] = {"b64": base64.b64encode(value).decode("ascii")}
+            else:
+                _encode_bytes(value)
+    elif isinstance(data, list):
+        for item in data:
+            _encode_bytes(item)
+
+
+def from_json(data: dict[str, Any]) -> Outbound:
+    data = dict(data)
+    kind = data.pop("type")
+    audience = Audience(**data.pop("audience"))
+    if kind == "prompt":
+        data["options"] = tuple(Option(**o) for o in data.get("options", ()))
+        if data.get("scale_labels") is not None:
+            data["scale_labels"] = tuple(data["scale_labels"])
+        if data.get("position") is not None:
+            data["position"] = tuple(data["position"])
+    elif kind == "chart":
+        data["png"] = base64.b64decode(data["png"]["b64"])
+    elif kind == "document":
+        data["content"] = base64.b64decode(data["content"]["b64"])
+    elif kind == "report":
+        data["sections"] = tuple(
+            ReportSection(s["heading"], tuple(s.get("lines", ()))) for s in data.get("sections", ())
+        )
+        data["charts"] = tuple(from_json({**c, "type": "chart"}) for c in data.get("charts", ()))
+    return _TYPES[kind](audience=audience, **data)

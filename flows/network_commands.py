@@ -1,0 +1,79 @@
+"""Verbs about the network's journey and the member's own settings: help, stage, journey, lang."""
+
+from __future__ import annotations
+
+from flows.arguments import ArgumentError
+from flows.definition import LANGUAGES
+from flows.turn import Turn
+from storage import repository as repo
+from storage.models import Round
+from sqlalchemy import select, func
+
+U_STEPS = 10
+
+
+async def help_(turn: Turn, words: list[str]) -> None:
+    lines = [turn.t("help_intro"), turn.t("help_member")]
+    if turn.is_coordinator:
+        lines.append(turn.t("help_coordinator"))
+    lines.extend(turn.t(key) for key in turn.config.extra_help if turn.is_coordinator or not key.endswith("_coordinator"))
+    turn.reply_text("\n\n".join(lines))
+
+
+def stage_text(turn: Turn, number: int) -> str:
+    if number == 0:
+        return turn.t("stage_none")
+    flow = turn.config.flows.get(f"u-stage-{number}")
+    title = flow.title[turn.lang] if flow else str(number)
+    level = turn.t(f"level_{flow.u_stage.level}") if flow and flow.u_stage else ""
+    side = turn.t(f"side_{flow.u_stage.side}") if flow and flow.u_stage else ""
+    return turn.t("stage_line", number=number, title=title, level=level, side=side)
+
+
+async def stage(turn: Turn, words: list[str]) -> None:
+    sub = words[0].lower() if words else "show"
+    if sub == "show":
+        turn.reply_text(stage_text(turn, turn.network.u_stage))
+        return
+    turn.require_coordinator()
+    if sub == "next":
+        target = turn.network.u_stage + 1
+    elif sub == "set" and len(words) > 1 and words[1].isdigit():
+        target = int(words[1])
+    else:
+        raise ArgumentError("stage_usage")
+    if not 1 <= target <= U_STEPS:
+        raise ArgumentError("stage_range", value=target)
+    turn.network.u_stage = target
+    await repo.audit(turn.tx, turn.network.id, turn.member.key, "stage_set", stage=target)
+    turn.reply_text(turn.t("stage_moved") + "\n" + stage_text(turn, target) + "\n" + turn.t("stage_hint", number=target))
+
+
+async def journey(turn: Turn, words: list[str]) -> None:
+    """The network's path so far: where on the U it is, and the rounds it has been through."""
+    lines = [turn.t("journey_header"), stage_text(turn, turn.network.u_stage)]
+    stmt = (
+        select(Round.flow_id, func.count(), func.max(Round.opens_at))
+        .where(Round.network_id == turn.network.id)
+        .group_by(Round.flow_id)
+        .order_by(func.max(Round.opens_at).desc())
+    )
+    rows = (await turn.tx.execute(stmt)).all()
+    for flow_id, count, last in rows:
+        flow = turn.config.flows.get(flow_id)
+        lines.append(turn.t("journey_line", title=flow.title[turn.lang] if flow else flow_id, count=count, last=last.date().isoformat()))
+    if not rows:
+        lines.append(turn.t("journey_empty"))
+    mine = await repo.responses_of_member(turn.tx, turn.member.id)
+    lines.append(turn.t("journey_mine", count=len(mine)))
+    turn.reply_text("\n".join(lines))
+
+
+async def lang(turn: Turn, words: list[str]) -> None:
+    if not words or words[0].lower() not in LANGUAGES:
+        raise ArgumentError("lang_usage")
+    turn.member.language = words[0].lower()
+    if len(words) > 1 and words[1] == "--network":
+        turn.require_coordinator()
+        turn.network.language = words[0].lower()
+    turn.reply("lang_set")

@@ -1,0 +1,244 @@
+"""Rounds: opening one for an audience, taking each member through its steps, closing it."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from flows.answers import Answer, Invalid, parse_answer
+from flows.definition import Flow, Step
+from flows.events import MemberRef
+from flows.messages import Audience, Notice, Outbound, PromptClosed
+from flows.turn import EngineConfig, Refused, Turn, language_of, render_prompt
+from storage import repository as repo
+from storage.models import Member, MemberSession, Network, Response, Round, utcnow
+
+
+async def ensure_member(tx: AsyncSession, config: EngineConfig, network: Network, ref: MemberRef) -> tuple[Member, bool]:
+    """The member row for `ref`, created on first sight; True when it was just created."""
+    member = await repo.member_by_key(tx, network.id, ref.key)
+    if member is not None:
+        if ref.display_name and member.display_name != ref.display_name and member.display_name == ref.user:
+            member.display_name = ref.display_name
+        return member, False
+    role = "coordinator" if ref.key in config.coordinators else "member"
+    member = Member(network_id=network.id, key=ref.key, display_name=ref.display_name or ref.user, role=role)
+    tx.add(member)
+    await tx.flush()
+    return member, True
+
+
+async def audience_members(turn: Turn, audience: str) -> list[Member]:
+    """Members of `network` or of `channel:<key>` (asking the platform's directory who is there)."""
+    if audience == "network":
+        return list(await repo.members_of(turn.tx, turn.network.id))
+    channel_key = audience.removeprefix("channel:")
+    directory = turn.config.directories.get(channel_key.split(":", 1)[0])
+    if directory is None:
+        return list(await repo.members_of(turn.tx, turn.network.id))
+    members = []
+    for ref in await directory.channel_members(channel_key):
+        member, _ = await ensure_member(turn.tx, turn.config, turn.network, ref)
+        members.append(member)
+    return members
+
+
+def prompt_for(config: EngineConfig, flow: Flow, step: Step, round_: Round, member: Member, network: Network, everyone: Sequence[Member]) -> Outbound:
+    lang = language_of(member, network)
+    others = [m for m in everyone if m.id != member.id]
+    return render_prompt(config.catalog, flow, step, round_.id, Audience.member(member.key), lang, round_.anonymous, others)
+
+
+async def open_round(
+    turn: Turn,
+    flow: Flow,
+    audience: str,
+    closes_at: datetime | None = None,
+    anonymous: bool | None = None,
+    remind_at: datetime | None = None,
+    schedule_id: int | None = None,
+    invite: bool = True,
+) -> Round:
+    """Open a round of `flow` and send its first question to each member of the audience."""
+    round_ = Round(
+        network_id=turn.network.id,
+        flow_id=flow.id,
+        flow_version=flow.version,
+        audience=audience,
+        channel=turn.channel.key if turn.channel else None,
+        delivery=flow.delivery,
+        anonymous=flow.anonymous if anonymous is None else anonymous,
+        closes_at=closes_at,
+        remind_at=remind_at,
+        created_by=turn.member.id if turn.member.id else None,
+        schedule_id=schedule_id,
+    )
+    turn.tx.add(round_)
+    await turn.tx.flush()
+    if not invite:
+        return round_
+    members = await audience_members(turn, audience)
+    everyone = list(await repo.members_of(turn.tx, turn.network.id))
+    first = flow.steps[0]
+    for member in members:
+        turn.tx.add(_new_session(round_, member, flow, first))
+        lang = language_of(member, turn.network)
+        if flow.intro:
+            turn.emit(Notice(Audience.member(member.key), flow.intro[lang], lang))
+        turn.emit(prompt_for(turn.config, flow, first, round_, member, turn.network, everyone))
+    round_.invited = len(members)
+    return round_
+
+
+def _new_session(round_: Round, member: Member, flow: Flow, step: Step) -> MemberSession:
+    return MemberSession(
+        round_id=round_.id,
+        member_id=member.id,
+        flow_version=flow.version,
+        step_id=step.id,
+        answered=[],
+        submission=secrets.token_hex(12),
+    )
+
+
+async def join_round(turn: Turn, round_: Round, flow: Flow) -> MemberSession:
+    """The member's session in `round_`, opened now if they were not invited before."""
+    session = await repo.session_of(turn.tx, round_.id, turn.member.id)
+    if session is None:
+        session = _new_session(round_, turn.member, flow, flow.steps[0])
+        turn.tx.add(session)
+        round_.invited += 1
+        await turn.tx.flush()
+    return session
+
+
+def current_step(flow: Flow, session: MemberSession) -> Step | None:
+    """The step the session waits on, surviving edits of the flow since the session started."""
+    step = flow.step(session.step_id) if session.step_id else None
+    if step is None or step.id in session.answered:
+        step = flow.next_step(session.step_id, set(session.answered))
+    return step
+
+
+async def record_answer(
+    turn: Turn,
+    round_: Round,
+    flow: Flow,
+    session: MemberSession,
+    step: Step,
+    raw: str | list[str],
+    reply_handle: str | None = None,
+) -> bool:
+    """Validate and store one answer, then ask the next question; False if the answer was refused."""
+    if step.id in session.answered:
+        raise Refused(turn.t("already_answered"))
+    everyone = await repo.members_of(turn.tx, turn.network.id) if step.kind == "members" else ()
+    lookup = _member_lookup(everyone, turn.member) if step.kind == "members" else None
+    result = parse_answer(step, raw, turn.lang, turn.catalog.words(turn.lang, "skip_words"), lookup)
+    if isinstance(result, Invalid):
+        turn.reply("invalid_answer", problem=turn.t(result.key, **result.values))
+        turn.emit(prompt_for(turn.config, flow, step, round_, turn.member, turn.network, everyone))
+        return False
+    if not result.skipped:
+        turn.tx.add(_response(round_, step, session, turn.member, result))
+    session.answered = [*session.answered, step.id]
+    session.updated_at = utcnow()
+    if reply_handle:
+        shown = turn.t("answered_anonymous") if round_.anonymous else turn.t("answered_value", value=_shown(step, result, turn.lang))
+        turn.emit(PromptClosed(Audience.member(turn.member.key), f"{round_.id}:{step.id}", reply_handle, shown, turn.lang))
+    following = flow.next_step(step.id, set(session.answered))
+    if following is None:
+        finish_session(session)
+        turn.emit(Notice(Audience.member(turn.member.key), flow.outro[turn.lang] if flow.outro else turn.t("round_thanks"), turn.lang))
+    else:
+        session.step_id = following.id
+        session.flow_version = flow.version
+        if round_.delivery == "dm":
+            if not everyone and following.kind == "members":
+                everyone = await repo.members_of(turn.tx, turn.network.id)
+            turn.emit(prompt_for(turn.config, flow, following, round_, turn.member, turn.network, everyone))
+    return True
+
+
+def finish_session(session: MemberSession) -> None:
+    session.status = "done"
+    session.step_id = None
+    session.completed_at = utcnow()
+    session.submission = None  # from here on nothing ties anonymous answers to the member
+
+
+def _response(round_: Round, step: Step, session: MemberSession, member: Member, answer: Answer) -> Response:
+    now = utcnow()
+    single = step.kind == "single"
+    return Response(
+        round_id=round_.id,
+        step_id=step.id,
+        dimension=step.dimension,
+        member_id=None if round_.anonymous else member.id,
+        submission=session.submission or secrets.token_hex(12),
+        value_num=answer.number,
+        value_text=(answer.choices[0] if single and answer.choices else answer.text if step.kind == "text" else None),
+        value_list=list(answer.choices) if answer.choices is not None and not single else None,
+        sector=member.sector,
+        side=member.side,
+        # An exact time could be matched against a member's activity; anonymous answers keep the day.
+        answered_at=now.replace(hour=0, minute=0, second=0, microsecond=0) if round_.anonymous else now,
+    )
+
+
+def _shown(step: Step, answer: Answer, lang: str) -> str:
+    if answer.skipped:
+        return "–"
+    if answer.number is not None:
+        return str(int(answer.number))
+    if answer.choices is not None and step.kind in ("single", "multi"):
+        return ", ".join(c.label[lang] for c in step.choices if c.id in answer.choices)
+    if answer.choices is not None:
+        return str(len(answer.choices))
+    return (answer.text or "")[:200]
+
+
+def _member_lookup(everyone: Sequence[Member], me: Member) -> dict[str, str]:
+    lookup: dict[str, str] = {}
+    others = [m for m in everyone if m.id != me.id]
+    for i, member in enumerate(others, start=1):
+        lookup[str(i)] = member.key
+        lookup[member.key.casefold()] = member.key
+        lookup[member.display_name.casefold()] = member.key
+        lookup[member.key.rsplit(":", 1)[-1].casefold()] = member.key
+    return lookup
+
+
+async def close_round(tx: AsyncSession, config: EngineConfig, network: Network, round_: Round) -> list[Outbound]:
+    """Close a round: unfinished sessions end (their anonymous link wiped) and the results are posted."""
+    round_.status = "closed"
+    round_.closed_at = utcnow()
+    await tx.execute(
+        update(MemberSession)
+        .where(MemberSession.round_id == round_.id, MemberSession.status == "open")
+        .values(status="closed", submission=None, step_id=None)
+    )
+    target = round_.channel or network.report_channel
+    if target is None:
+        coordinators = await repo.coordinators_of(tx, network.id)
+        audiences = [Audience.member(c.key) for c in coordinators]
+    else:
+        audiences = [Audience.channel(target)]
+    out: list[Outbound] = []
+    for audience in audiences:
+        if config.summariser is not None:
+            out.extend(await config.summariser.round_closed(tx, network, round_, audience))
+        else:
+            invited, done = await repo.participation(tx, round_.id)
+            text = config.catalog.t(network.language, "round_closed", id=round_.id, flow=round_.flow_id, done=done, invited=invited)
+            out.append(Notice(audience, text, network.language))
+    return out
+
+
+async def round_by_id(tx: AsyncSession, network: Network, round_id: int) -> Round | None:
+    stmt = select(Round).where(Round.id == round_id, Round.network_id == network.id)
+    return (await tx.execute(stmt)).scalar_one_or_none()

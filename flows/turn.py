@@ -1,0 +1,144 @@
+"""What one engine turn works with: the transaction, the network and member, and the replies so far."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from flows.definition import Flow, Step
+from flows.events import ChannelRef, MemberRef
+from flows.i18n import Catalog
+from flows.messages import Audience, Notice, Option, Outbound, Prompt
+from flows.registry import FlowRegistry
+from storage.models import Member, Network, Round
+
+
+class Directory(Protocol):
+    """Who is in a channel, as the platform knows it (Slack conversations.members, a Teams roster)."""
+
+    async def channel_members(self, channel_key: str) -> Sequence[MemberRef]: ...
+
+
+class Summariser(Protocol):
+    """What is posted when a round closes (the core posts counts; the reporting module, a report)."""
+
+    async def round_closed(self, tx: AsyncSession, network: Network, round_: Round, audience: Audience) -> list[Outbound]: ...
+
+
+CommandHandler = Callable[["Turn", list[str]], Awaitable[None]]
+
+
+@dataclass
+class EngineConfig:
+    catalog: Catalog
+    flows: FlowRegistry
+    default_language: str = "fi"
+    default_timezone: str = "Europe/Helsinki"
+    coordinators: frozenset[str] = frozenset()
+    anonymity_threshold: int = 5
+    directories: dict[str, Directory] = field(default_factory=dict)
+    summariser: Summariser | None = None
+    extra_commands: dict[str, CommandHandler] = field(default_factory=dict)
+    extra_help: list[str] = field(default_factory=list)
+
+
+class Refused(Exception):
+    """A command or answer is refused; the message is already in the member's language."""
+
+
+@dataclass
+class Turn:
+    tx: AsyncSession
+    config: EngineConfig
+    network: Network
+    member: Member
+    channel: ChannelRef | None = None
+    is_direct: bool = True
+    out: list[Outbound] = field(default_factory=list)
+
+    @property
+    def lang(self) -> str:
+        return self.member.language or self.network.language
+
+    @property
+    def catalog(self) -> Catalog:
+        return self.config.catalog
+
+    @property
+    def is_coordinator(self) -> bool:
+        return self.member.role == "coordinator"
+
+    def t(self, key: str, **values: Any) -> str:
+        return self.config.catalog.t(self.lang, key, **values)
+
+    def reply(self, key: str, **values: Any) -> None:
+        self.out.append(Notice(Audience.member(self.member.key), self.t(key, **values), self.lang))
+
+    def reply_text(self, text: str) -> None:
+        self.out.append(Notice(Audience.member(self.member.key), text, self.lang))
+
+    def require_coordinator(self) -> None:
+        if not self.is_coordinator:
+            raise Refused(self.t("coordinator_only"))
+
+    def emit(self, message: Outbound) -> None:
+        self.out.append(message)
+
+
+def language_of(member: Member, network: Network) -> str:
+    return member.language or network.language
+
+
+def render_prompt(
+    catalog: Catalog,
+    flow: Flow,
+    step: Step,
+    round_id: int,
+    audience: Audience,
+    lang: str,
+    anonymous: bool,
+    members: Sequence[Member] = (),
+) -> Prompt:
+    """A step as a neutral Prompt in `lang`, with the ui texts adapters need."""
+    options: tuple[Option, ...] = ()
+    scale_labels = None
+    if step.kind == "scale":
+        assert step.minimum is not None and step.maximum is not None and step.min_label and step.max_label
+        scale_labels = (step.min_label[lang], step.max_label[lang])
+        points = range(step.minimum, step.maximum + 1)
+        options = tuple(
+            Option(str(p), f"{p} {scale_labels[0]}" if p == step.minimum else f"{p} {scale_labels[1]}" if p == step.maximum else str(p))
+            for p in points
+        )
+    elif step.kind in ("single", "multi"):
+        options = tuple(Option(c.id, c.label[lang]) for c in step.choices)
+    elif step.kind == "members":
+        options = tuple(Option(m.key, m.display_name) for m in members)
+    index = flow.index(step.id) or 0
+    ui = {
+        "answer": catalog.t(lang, "ui_answer"),
+        "submit": catalog.t(lang, "ui_submit"),
+        "skip": catalog.t(lang, "ui_skip"),
+        "placeholder": catalog.t(lang, "ui_placeholder"),
+        "hint": catalog.t(lang, f"hint_{step.kind}", min=step.minimum, max=step.maximum, length=step.max_length),
+        "anonymous": catalog.t(lang, "ui_anonymous") if anonymous else "",
+    }
+    return Prompt(
+        audience=audience,
+        prompt_ref=f"{round_id}:{step.id}",
+        kind=step.kind,
+        text=step.text[lang],
+        title=flow.title[lang],
+        language=lang,
+        options=options,
+        scale_labels=scale_labels,
+        max_length=step.max_length,
+        max_choices=step.max_choices,
+        required=step.required,
+        anonymous=anonymous,
+        position=(index + 1, len(flow.steps)),
+        ui=ui,
+    )

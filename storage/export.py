@@ -1,0 +1,67 @@
+"""Responses as rows for analysts (CSV or JSON). Anonymous rows carry an empty member field."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import Member, Network, Response, Round
+
+COLUMNS = ("round", "flow", "round_opened", "anonymous", "step", "dimension", "member", "sector", "side", "value", "answered_at")
+
+
+def _value(response: Response) -> Any:
+    if response.value_num is not None:
+        number = response.value_num
+        return int(number) if number.is_integer() else number
+    if response.value_list is not None:
+        return ";".join(str(v) for v in response.value_list)
+    return response.value_text or ""
+
+
+async def export_rows(session: AsyncSession, network: Network, round_id: int | None = None) -> list[dict[str, Any]]:
+    stmt = (
+        select(Response, Round, Member.key)
+        .join(Round, Round.id == Response.round_id)
+        .outerjoin(Member, Member.id == Response.member_id)
+        .where(Round.network_id == network.id)
+        .order_by(Round.id, Response.id)
+    )
+    if round_id is not None:
+        stmt = stmt.where(Round.id == round_id)
+    rows = []
+    for response, round_, member_key in (await session.execute(stmt)).all():
+        anonymous = round_.anonymous or response.member_id is None
+        rows.append(
+            {
+                "round": round_.id,
+                "flow": round_.flow_id,
+                "round_opened": round_.opens_at.date().isoformat(),
+                "anonymous": anonymous,
+                "step": response.step_id,
+                "dimension": response.dimension or "",
+                "member": "" if anonymous else member_key,
+                "sector": response.sector or "",
+                "side": response.side or "",
+                "value": _value(response),
+                "answered_at": response.answered_at.date().isoformat() if anonymous else response.answered_at.isoformat(),
+            }
+        )
+    return rows
+
+
+def to_csv(rows: list[dict[str, Any]]) -> str:
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=COLUMNS, lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    return buffer.getvalue()
+
+
+def to_json(rows: list[dict[str, Any]]) -> str:
+    return json.dumps(rows, ensure_ascii=False, indent=2)

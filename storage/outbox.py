@@ -1,0 +1,87 @@
+"""The outbox: messages wait here, written in the same transaction as the change that caused them.
+
+Rows go pending -> sending (claimed, with a lease) -> sent, or back to pending with a later
+`available_at` on a retry, or to dead when retrying cannot help. On PostgreSQL several workers
+claim rows with FOR UPDATE SKIP LOCKED; a crashed worker's lease runs out and the row is retried.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import timedelta
+
+from sqlalchemy import func, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import OutboxMessage, utcnow
+
+LEASE = timedelta(seconds=300)
+
+
+async def claim(session: AsyncSession, platforms: Sequence[str], limit: int = 100) -> list[OutboxMessage]:
+    now = utcnow()
+    stmt = (
+        select(OutboxMessage)
+        .where(OutboxMessage.platform.in_(platforms))
+        .where(
+            or_(
+                (OutboxMessage.status == "pending") & (OutboxMessage.available_at <= now),
+                (OutboxMessage.status == "sending") & (OutboxMessage.available_at <= now),
+            )
+        )
+        .order_by(OutboxMessage.id)
+        .limit(limit)
+    )
+    if session.bind is not None and session.bind.dialect.name == "postgresql":
+        stmt = stmt.with_for_update(skip_locked=True)
+    rows = list((await session.execute(stmt)).scalars().all())
+    for row in rows:
+        row.status = "sending"
+        row.available_at = now + LEASE
+    return rows
+
+
+async def mark_sent(session: AsyncSession, row_id: int, handle: str | None) -> None:
+    await session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == row_id, OutboxMessage.status == "sending")
+        .values(status="sent", sent_at=utcnow(), handle=handle, attempts=OutboxMessage.attempts + 1)
+    )
+
+
+async def mark_retry(session: AsyncSession, row_id: int, delay: float, error: str) -> None:
+    await session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == row_id)
+        .values(status="pending", available_at=utcnow() + timedelta(seconds=delay), attempts=OutboxMessage.attempts + 1, last_error=error[:2000])
+    )
+
+
+async def mark_dead(session: AsyncSession, row_id: int, error: str) -> None:
+    await session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == row_id)
+        .values(status="dead", attempts=OutboxMessage.attempts + 1, last_error=error[:2000])
+    )
+
+
+async def pending_count(session: AsyncSession, platforms: Sequence[str] | None = None) -> int:
+    stmt = select(func.count()).select_from(OutboxMessage).where(OutboxMessage.status.in_(("pending", "sending")))
+    if platforms:
+        stmt = stmt.where(OutboxMessage.platform.in_(platforms))
+    return int((await session.execute(stmt)).scalar_one())
+
+
+async def next_available(session: AsyncSession, platforms: Sequence[str]) -> float | None:
+    """Seconds until the next waiting row may be sent, or None if nothing waits."""
+    stmt = select(func.min(OutboxMessage.available_at)).where(
+        OutboxMessage.platform.in_(platforms), OutboxMessage.status.in_(("pending", "sending"))
+    )
+    soonest = (await session.execute(stmt)).scalar_one()
+    if soonest is None:
+        return None
+    if soonest.tzinfo is None:
+        from datetime import timezone
+
+        soonest = soonest.replace(tzinfo=timezone.utc)
+    return max(0.0, (soonest - utcnow()).total_seconds())

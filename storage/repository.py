@@ -1,0 +1,140 @@
+"""Queries the engine runs inside one transaction. Same code on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import (
+    AuditEntry,
+    ConversationReference,
+    InboundEvent,
+    Member,
+    MemberSession,
+    Network,
+    OutboxMessage,
+    Response,
+    Round,
+    utcnow,
+)
+
+
+def _insert(session: AsyncSession, model: Any) -> Any:
+    dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
+    return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(model)
+
+
+async def claim_event(session: AsyncSession, key: str) -> bool:
+    """Record an inbound event's idempotency key; False if it was handled before."""
+    result = await session.execute(_insert(session, InboundEvent).values(key=key, received_at=utcnow()).on_conflict_do_nothing())
+    return bool(result.rowcount)
+
+
+async def network_by_key(session: AsyncSession, key: str) -> Network | None:
+    return (await session.execute(select(Network).where(Network.key == key))).scalar_one_or_none()
+
+
+async def member_by_key(session: AsyncSession, network_id: int, key: str) -> Member | None:
+    stmt = select(Member).where(Member.network_id == network_id, Member.key == key)
+    return (await session.execute(stmt)).scalar_one_or_none()
+
+
+async def members_of(session: AsyncSession, network_id: int) -> Sequence[Member]:
+    stmt = select(Member).where(Member.network_id == network_id).order_by(Member.display_name)
+    return (await session.execute(stmt)).scalars().all()
+
+
+async def coordinators_of(session: AsyncSession, network_id: int) -> Sequence[Member]:
+    stmt = select(Member).where(Member.network_id == network_id, Member.role == "coordinator")
+    return (await session.execute(stmt)).scalars().all()
+
+
+async def open_rounds(session: AsyncSession, network_id: int) -> Sequence[Round]:
+    stmt = select(Round).where(Round.network_id == network_id, Round.status == "open").order_by(Round.id)
+    return (await session.execute(stmt)).scalars().all()
+
+
+async def latest_rounds(session: AsyncSession, network_id: int, limit: int = 10) -> Sequence[Round]:
+    stmt = select(Round).where(Round.network_id == network_id).order_by(Round.id.desc()).limit(limit)
+    return (await session.execute(stmt)).scalars().all()
+
+
+async def session_of(session: AsyncSession, round_id: int, member_id: int) -> MemberSession | None:
+    stmt = select(MemberSession).where(MemberSession.round_id == round_id, MemberSession.member_id == member_id)
+    return (await session.execute(stmt)).scalar_one_or_none()
+
+
+async def open_sessions(session: AsyncSession, member_id: int) -> Sequence[tuple[MemberSession, Round]]:
+    """The member's unfinished sessions in open rounds, the most recently active first."""
+    stmt = (
+        select(MemberSession, Round)
+        .join(Round, Round.id == MemberSession.round_id)
+        .where(MemberSession.member_id == member_id, MemberSession.status == "open", Round.status == "open")
+        .order_by(MemberSession.updated_at.desc(), MemberSession.id.desc())
+    )
+    return [(s, r) for s, r in (await session.execute(stmt)).all()]
+
+
+async def participation(session: AsyncSession, round_id: int) -> tuple[int, int]:
+    """(sessions invited, sessions finished) in a round: only the participation record, never answers."""
+    stmt = select(func.count(), func.count().filter(MemberSession.status == "done")).where(
+        MemberSession.round_id == round_id
+    )
+    invited, done = (await session.execute(stmt)).one()
+    return int(invited), int(done)
+
+
+async def responses_of_member(session: AsyncSession, member_id: int, limit: int | None = None) -> Sequence[tuple[Response, Round]]:
+    stmt = (
+        select(Response, Round)
+        .join(Round, Round.id == Response.round_id)
+        .where(Response.member_id == member_id)
+        .order_by(Response.id.desc())
+    )
+    if limit:
+        stmt = stmt.limit(limit)
+    return [(r, rd) for r, rd in (await session.execute(stmt)).all()]
+
+
+async def enqueue(session: AsyncSession, platform: str, audience: str, message: dict[str, Any]) -> None:
+    session.add(OutboxMessage(platform=platform, audience=audience, message=message, available_at=utcnow()))
+
+
+async def audit(session: AsyncSession, network_id: int | None, actor: str | None, action: str, **detail: Any) -> None:
+    session.add(AuditEntry(network_id=network_id, actor=actor, action=action, detail=detail))
+
+
+async def save_reference(session: AsyncSession, key: str, platform: str, data: dict[str, Any]) -> None:
+    stmt = _insert(session, ConversationReference).values(key=key, platform=platform, data=data, updated_at=utcnow())
+    stmt = stmt.on_conflict_do_update(index_elements=["key"], set_={"data": data, "updated_at": utcnow()})
+    await session.execute(stmt)
+
+
+async def load_reference(session: AsyncSession, key: str) -> dict[str, Any] | None:
+    ref = await session.get(ConversationReference, key)
+    return None if ref is None else ref.data
+
+
+async def forget_member(session: AsyncSession, member: Member) -> dict[str, int]:
+    """Erase a member and everything linked to them. Anonymous answers have no link and stay."""
+    answers = await session.execute(delete(Response).where(Response.member_id == member.id))
+    sessions = await session.execute(delete(MemberSession).where(MemberSession.member_id == member.id))
+    await session.execute(delete(ConversationReference).where(ConversationReference.key == member.key))
+    await session.execute(update(AuditEntry).where(AuditEntry.actor == member.key).values(actor=None))
+    await session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.audience == member.key, OutboxMessage.status == "pending")
+        .values(status="dead", last_error="member erased their data")
+    )
+    await session.delete(member)
+    return {"answers": int(answers.rowcount or 0), "sessions": int(sessions.rowcount or 0)}
+
+
+async def due_rounds(session: AsyncSession, now: datetime) -> Sequence[Round]:
+    stmt = select(Round).where(Round.status == "open", Round.closes_at.is_not(None), Round.closes_at <= now)
+    return (await session.execute(stmt)).scalars().all()
