@@ -27,16 +27,21 @@ class Catalog:
 
     @classmethod
     def load(cls, folder: Path = CATALOG_DIR) -> "Catalog":
+        """`<lang>.yaml` holds the core texts; `<area>.<lang>.yaml` files add an area's own texts."""
         texts: dict[str, dict[str, Any]] = {}
         for lang in LANGUAGES:
-            path = folder / f"{lang}.yaml"
-            try:
-                data = yaml.safe_load(path.read_text(encoding="utf-8"))
-            except (OSError, yaml.YAMLError) as exc:
-                raise CatalogError(f"message catalogue {path}: {exc}") from exc
-            if not isinstance(data, dict):
-                raise CatalogError(f"message catalogue {path} must be a mapping of keys to texts")
-            texts[lang] = data
+            texts[lang] = {}
+            for path in [folder / f"{lang}.yaml", *sorted(folder.glob(f"*.{lang}.yaml"))]:
+                try:
+                    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+                except (OSError, yaml.YAMLError) as exc:
+                    raise CatalogError(f"message catalogue {path}: {exc}") from exc
+                if not isinstance(data, dict):
+                    raise CatalogError(f"message catalogue {path} must be a mapping of keys to texts")
+                clash = set(data) & set(texts[lang])
+                if clash:
+                    raise CatalogError(f"message catalogue {path} repeats keys {', '.join(sorted(clash))}")
+                texts[lang].update(data)
         return cls(texts)
 
     def keys(self) -> set[str]:
