@@ -47,7 +47,7 @@ class Catalog:
     def keys(self) -> set[str]:
         return set(self._texts["en"])
 
-    def t(self, lang: str, key: str, **values: Any) -> str:
+    def t(self, lang: str, key: str, /, **values: Any) -> str:
         """The text for `key` in `lang` with {placeholders} filled in."""
         table = self._texts.get(lang) or self._texts["en"]
         text = table.get(key, self._texts["en"].get(key))

@@ -71,10 +71,10 @@ class Turn:
     def is_coordinator(self) -> bool:
         return self.member.role == "coordinator"
 
-    def t(self, key: str, **values: Any) -> str:
+    def t(self, key: str, /, **values: Any) -> str:
         return self.config.catalog.t(self.lang, key, **values)
 
-    def reply(self, key: str, **values: Any) -> None:
+    def reply(self, key: str, /, **values: Any) -> None:
         self.out.append(Notice(Audience.member(self.member.key), self.t(key, **values), self.lang))
 
     def reply_text(self, text: str) -> None:

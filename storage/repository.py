@@ -31,8 +31,10 @@ def _insert(session: AsyncSession, model: Any) -> Any:
 
 async def claim_event(session: AsyncSession, key: str) -> bool:
     """Record an inbound event's idempotency key; False if it was handled before."""
-    result = await session.execute(_insert(session, InboundEvent).values(key=key, received_at=utcnow()).on_conflict_do_nothing())
-    return bool(result.rowcount)
+    stmt = _insert(session, InboundEvent).values(key=key, received_at=utcnow()).on_conflict_do_nothing()
+    # rowcount is not reliable for ON CONFLICT DO NOTHING across drivers; RETURNING is.
+    result = await session.execute(stmt.returning(InboundEvent.key))
+    return result.scalar_one_or_none() is not None
 
 
 async def network_by_key(session: AsyncSession, key: str) -> Network | None:

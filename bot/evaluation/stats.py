@@ -1,0 +1,165 @@
+"""Pure statistics for reports: summaries, the change between rounds with a 95% interval, Cronbach's alpha.
+
+No database and no numpy here, so every figure can be checked by hand against a worked example.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+ALPHA_TRUSTWORTHY = 0.7  # the usual floor below which a scale's items do not measure one thing together
+
+
+@dataclass(frozen=True, slots=True)
+class Summary:
+    n: int
+    mean: float | None
+    sd: float | None  # sample standard deviation (n - 1); None below two values
+    median: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    """The change of a mean from one round to the next, with its 95% interval (Welch)."""
+
+    difference: float
+    low: float
+    high: float
+
+    @property
+    def notable(self) -> bool:
+        """Flagged only when the interval excludes zero; anything else may be noise."""
+        return self.low > 0 or self.high < 0
+
+
+def mean(values: Sequence[float]) -> float | None:
+    return sum(values) / len(values) if values else None
+
+
+def median(values: Sequence[float]) -> float | None:
+    if not values:
+        return None
+    ordered = sorted(values)
+    middle = len(ordered) // 2
+    return ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
+
+
+def sd(values: Sequence[float]) -> float | None:
+    if len(values) < 2:
+        return None
+    centre = sum(values) / len(values)
+    return math.sqrt(sum((v - centre) ** 2 for v in values) / (len(values) - 1))
+
+
+def distribution(values: Iterable[float], points: Iterable[int] = ()) -> dict[int, int]:
+    """How many answers fell on each scale point (every point listed, even with no answers)."""
+    counts = Counter(int(round(v)) for v in values)
+    return {p: counts.get(p, 0) for p in sorted(set(points) | set(counts))}
+
+
+def summarise(values: Sequence[float]) -> Summary:
+    return Summary(len(values), mean(values), sd(values), median(values))
+
+
+def from_moments(n: int, total: float, total_squares: float) -> Summary:
+    """A summary from SQL aggregates (COUNT, SUM, SUM of squares), without fetching the values."""
+    if n == 0:
+        return Summary(0, None, None)
+    centre = total / n
+    if n < 2:
+        return Summary(n, centre, None)
+    variance = max(0.0, (total_squares - n * centre * centre) / (n - 1))
+    return Summary(n, centre, math.sqrt(variance))
+
+
+def reverse(value: float, minimum: int, maximum: int) -> float:
+    """A reverse-worded item scored the other way round (1 <-> 5 on a 1..5 scale)."""
+    return minimum + maximum - value
+
+
+def welch_change(before: Summary, after: Summary, confidence: float = 0.95) -> Change | None:
+    """The change of the mean with a Welch t interval; None when either round lacks a spread."""
+    if before.mean is None or after.mean is None or before.sd is None or after.sd is None:
+        return None
+    va, vb = before.sd**2 / before.n, after.sd**2 / after.n
+    difference = after.mean - before.mean
+    se = math.sqrt(va + vb)
+    if se == 0:
+        return Change(difference, difference, difference)
+    df = (va + vb) ** 2 / ((va**2 / (before.n - 1)) + (vb**2 / (after.n - 1)))
+    margin = t_quantile(1 - (1 - confidence) / 2, df) * se
+    return Change(difference, difference - margin, difference + margin)
+
+
+def cronbach_alpha(rows: Sequence[Sequence[float]]) -> float | None:
+    """Cronbach's alpha of complete rows (one row per respondent, one column per item).
+
+    alpha = k / (k - 1) * (1 - sum of item variances / variance of the totals). None when it
+    cannot be computed: fewer than two items or respondents, or no spread in the totals.
+    """
+    if len(rows) < 2 or not rows[0] or len(rows[0]) < 2:
+        return None
+    k = len(rows[0])
+    item_variances = [_variance([row[i] for row in rows]) for i in range(k)]
+    total_variance = _variance([sum(row) for row in rows])
+    if total_variance == 0:
+        return None
+    return k / (k - 1) * (1 - sum(item_variances) / total_variance)
+
+
+def _variance(values: Sequence[float]) -> float:
+    centre = sum(values) / len(values)
+    return sum((v - centre) ** 2 for v in values) / (len(values) - 1)
+
+
+def t_quantile(p: float, df: float) -> float:
+    """The p-quantile of Student's t with df degrees of freedom (bisection on the exact CDF)."""
+    if not 0.5 <= p < 1:
+        raise ValueError("t_quantile wants 0.5 <= p < 1")
+    low, high = 0.0, 1.0
+    while t_cdf(high, df) < p:
+        high *= 2
+    for _ in range(100):
+        middle = (low + high) / 2
+        if t_cdf(middle, df) < p:
+            low = middle
+        else:
+            high = middle
+    return (low + high) / 2
+
+
+def t_cdf(t: float, df: float) -> float:
+    x = df / (df + t * t)
+    tail = 0.5 * _incomplete_beta(df / 2, 0.5, x)
+    return 1 - tail if t >= 0 else tail
+
+
+def _incomplete_beta(a: float, b: float, x: float) -> float:
+    """The regularised incomplete beta function I_x(a, b) (continued fraction, Lentz's method)."""
+    if x <= 0:
+        return 0.0
+    if x >= 1:
+        return 1.0
+    front = math.exp(math.lgamma(a + b) - math.lgamma(a) - math.lgamma(b) + a * math.log(x) + b * math.log(1 - x))
+    if x > (a + 1) / (a + b + 2):
+        return 1 - _incomplete_beta(b, a, 1 - x)
+    tiny = 1e-300
+    c, d = 1.0, 1 - (a + b) * x / (a + 1)
+    d = 1 / (d if abs(d) > tiny else tiny)
+    result = d
+    for m in range(1, 300):
+        for numerator in (
+            m * (b - m) * x / ((a + 2 * m - 1) * (a + 2 * m)),
+            -(a + m) * (a + b + m) * x / ((a + 2 * m) * (a + 2 * m + 1)),
+        ):
+            d = 1 + numerator * d
+            d = 1 / (d if abs(d) > tiny else tiny)
+            c = 1 + numerator / c
+            c = c if abs(c) > tiny else tiny
+            result *= c * d
+        if abs(c * d - 1) < 1e-14:
+            break
+    return front * result / a
