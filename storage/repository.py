@@ -103,8 +103,11 @@ async def responses_of_member(session: AsyncSession, member_id: int, limit: int 
     return [(r, rd) for r, rd in (await session.execute(stmt)).all()]
 
 
-async def enqueue(session: AsyncSession, platform: str, audience: str, message: dict[str, Any]) -> None:
-    session.add(OutboxMessage(platform=platform, audience=audience, message=message, available_at=utcnow()))
+async def enqueue(
+    session: AsyncSession, platform: str, audience: str, message: dict[str, Any], available_at: datetime | None = None
+) -> None:
+    """Queue a message; `available_at` holds it back until then (a member's local time, working hours)."""
+    session.add(OutboxMessage(platform=platform, audience=audience, message=message, available_at=available_at or utcnow()))
 
 
 async def audit(session: AsyncSession, network_id: int | None, actor: str | None, action: str, **detail: Any) -> None:

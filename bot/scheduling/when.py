@@ -77,7 +77,7 @@ def parse_when(text: str) -> When:
     if not cleaned:
         raise WhenError("schedule_when_missing", examples=EXAMPLES)
     fields = cleaned.replace(" , ", ",").split(" ")
-    if len(fields) in (5, 6) and all(re.fullmatch(r"[\d*/,\-]+", f) for f in fields[:2]):
+    if len(fields) >= 2 and all(re.fullmatch(r"[\d*/,\-]+", f) for f in fields[:2]) and ":" not in cleaned:
         return When(normalise_cron(" ".join(fields)))
     return _plain(cleaned.lower())
 
@@ -173,6 +173,9 @@ def _plain(text: str) -> When:
         raise WhenError("schedule_when_invalid", value=text, examples=EXAMPLES)
     times = [w for w in words if _TIME.match(w) or w[0].isdigit()]
     days_words = [w for w in words if w not in times]
+    known = _DAY_WORDS.keys() | DAILY | WEEKDAYS
+    if not times and not any(w in known or w.rstrip("s") in known for w in days_words):
+        raise WhenError("schedule_when_invalid", value=text, examples=EXAMPLES)
     hour, minute = _time(times[0] if times else None, text)
     if len(times) > 1:
         raise WhenError("schedule_bad_time", value=" ".join(times), examples=EXAMPLES)
