@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import timedelta
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import OutboxMessage, utcnow
@@ -20,25 +20,32 @@ LEASE = timedelta(seconds=300)
 
 async def claim(session: AsyncSession, platforms: Sequence[str], limit: int = 100) -> list[OutboxMessage]:
     now = utcnow()
-    stmt = (
-        select(OutboxMessage)
-        .where(OutboxMessage.platform.in_(platforms))
-        .where(
-            or_(
-                (OutboxMessage.status == "pending") & (OutboxMessage.available_at <= now),
-                (OutboxMessage.status == "sending") & (OutboxMessage.available_at <= now),
-            )
-        )
+    ready = OutboxMessage.status.in_(("pending", "sending")) & (OutboxMessage.available_at <= now)
+    candidates = (
+        select(OutboxMessage.id)
+        .where(OutboxMessage.platform.in_(platforms), ready)
         .order_by(OutboxMessage.id)
         .limit(limit)
     )
     if session.bind is not None and session.bind.dialect.name == "postgresql":
-        stmt = stmt.with_for_update(skip_locked=True)
-    rows = list((await session.execute(stmt)).scalars().all())
-    for row in rows:
-        row.status = "sending"
-        row.available_at = now + LEASE
-    return rows
+        candidates = candidates.with_for_update(skip_locked=True)
+    ids = list((await session.execute(candidates)).scalars().all())
+    if not ids:
+        return []
+    # The condition is checked again in the UPDATE itself: on SQLite the SELECT above runs
+    # before the write lock is taken, so another worker may have claimed a row meanwhile.
+    claimed = (
+        await session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id.in_(ids), ready)
+            .values(status="sending", available_at=now + LEASE)
+            .returning(OutboxMessage.id)
+        )
+    ).scalars().all()
+    if not claimed:
+        return []
+    rows = (await session.execute(select(OutboxMessage).where(OutboxMessage.id.in_(claimed)).order_by(OutboxMessage.id))).scalars().all()
+    return list(rows)
 
 
 async def mark_sent(session: AsyncSession, row_id: int, handle: str | None) -> None:
