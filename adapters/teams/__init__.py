@@ -1,0 +1,1 @@
+"""The Microsoft Teams adapter, on the Microsoft 365 Agents SDK (the Bot Framework protocol)."""

@@ -1,0 +1,112 @@
+"""How the SDK's CloudAdapter is built from our settings: auth, connector clients, host validation.
+
+With an app id the bot authenticates both ways (inbound Bot Framework tokens, outbound MSAL
+tokens) and talks only to Bot Framework hosts. Without one it is in local-development mode
+(Bot Framework Emulator, the tests): anonymous in, anonymous connector clients out, any host.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from microsoft_agents.hosting.aiohttp import CloudAdapter
+from microsoft_agents.hosting.core import ChannelServiceClientFactoryBase, OutboundHostValidator, TurnContext
+from microsoft_agents.hosting.core.authorization import (
+    AgentAuthConfiguration,
+    AuthenticationConstants,
+    AuthTypes,
+    ClaimsIdentity,
+    Connections,
+)
+from microsoft_agents.hosting.core.connector import ConnectorClientBase
+from microsoft_agents.hosting.core.connector.client import UserTokenClient
+from microsoft_agents.hosting.core.connector.teams import TeamsConnectorClient
+
+from bot.settings import Settings
+
+log = logging.getLogger(__name__)
+
+# The Bot Framework token authority for multi-tenant bots (as botbuilder used).
+MULTI_TENANT_AUTHORITY_TENANT = "botframework.com"
+
+
+class HostNotAllowed(PermissionError):
+    """A service URL outside the Bot Framework hosts; PermissionError makes the SDK answer 401."""
+
+
+def auth_configuration(settings: Settings) -> AgentAuthConfiguration:
+    if not settings.teams_app_id:
+        return AgentAuthConfiguration(anonymous_allowed=True)
+    if settings.teams_app_type == "UserAssignedMSI":
+        auth_type = AuthTypes.user_managed_identity
+    else:
+        auth_type = AuthTypes.client_secret
+    tenant = settings.teams_tenant_id
+    if settings.teams_app_type == "MultiTenant" or not tenant:
+        tenant = tenant or MULTI_TENANT_AUTHORITY_TENANT
+    return AgentAuthConfiguration(
+        auth_type=auth_type,
+        client_id=settings.teams_app_id,
+        tenant_id=tenant,
+        client_secret=settings.teams_app_password,
+        anonymous_allowed=False,
+    )
+
+
+def connections(settings: Settings, config: AgentAuthConfiguration) -> Connections | None:
+    if not settings.teams_app_id:
+        return None
+    from microsoft_agents.authentication.msal import MsalConnectionManager
+
+    return MsalConnectionManager(connections_configurations={"SERVICE_CONNECTION": config})
+
+
+def host_validator(settings: Settings) -> OutboundHostValidator:
+    """In production only the Bot Framework / Teams hosts (the SDK's default list) are reachable."""
+    return OutboundHostValidator(enabled=bool(settings.teams_app_id))
+
+
+class ConnectorFactory(ChannelServiceClientFactoryBase):
+    """Connector clients that refuse foreign hosts, and anonymous ones in local development.
+
+    The SDK's own factory fetches a user-token client token on every turn and, without an app id,
+    cannot create conversations; we need neither OAuth sign-in nor that restriction.
+    """
+
+    def __init__(self, connections: Connections | None, validator: OutboundHostValidator) -> None:
+        self.connections = connections
+        self.validator = validator
+
+    async def create_connector_client(
+        self,
+        context: TurnContext | None,
+        claims_identity: ClaimsIdentity,
+        service_url: str,
+        audience: str,
+        scopes: list[str] | None = None,
+        use_anonymous: bool = False,
+    ) -> ConnectorClientBase:
+        if not service_url or not self.validator.is_allowed(service_url):
+            log.warning("refused to call a service URL outside the Bot Framework hosts: %s", service_url)
+            raise HostNotAllowed(f"service URL {service_url!r} is not a Bot Framework host")
+        token = ""
+        if self.connections is not None:
+            provider = self.connections.get_token_provider(claims_identity, service_url)
+            token = await provider.get_access_token(audience or AuthenticationConstants.AGENTS_SDK_SCOPE, scopes or claims_identity.get_token_scope())
+        endpoint = service_url if service_url.endswith("/") else service_url + "/"
+        session = self.validator.client({"base_url": endpoint}) if self.validator.enabled else None
+        return TeamsConnectorClient(endpoint=endpoint, token=token, session=session)
+
+    async def create_user_token_client(
+        self, context: TurnContext, claims_identity: ClaimsIdentity, use_anonymous: bool = False
+    ) -> UserTokenClient:
+        # Yhdessä never signs users in (no OAuth cards), so this client is never used to call out.
+        return UserTokenClient(app_id=claims_identity.get_app_id() or "", endpoint=AuthenticationConstants.AGENTS_SDK_OAUTH_URL, token="")
+
+
+def build_adapter(settings: Settings) -> tuple[CloudAdapter, ConnectorFactory, AgentAuthConfiguration]:
+    config = auth_configuration(settings)
+    validator = host_validator(settings)
+    factory = ConnectorFactory(connections(settings, config), validator)
+    adapter = CloudAdapter(channel_service_client_factory=factory, host_validator=validator)
+    return adapter, factory, config

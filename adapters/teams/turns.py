@@ -1,0 +1,103 @@
+"""The bot's side of an inbound turn: keep references, translate, hand events to the core.
+
+Replies go through the outbox like everything else (so 429s are retried and nothing is sent
+twice); only a refused card submit is answered in the turn itself, because nothing is stored.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from microsoft_agents.activity import Activity, ChannelAccount
+from microsoft_agents.hosting.core import TurnContext
+from microsoft_agents.hosting.core.connector import ConnectorClientBase
+
+from adapters.teams import activities
+from bot.app import Core
+from flows.events import MemberAnswered, MemberRef
+from storage import repository as repo
+
+log = logging.getLogger(__name__)
+
+
+class TeamsBot:
+    """The Agent the CloudAdapter runs for each activity (the SDK's Agent protocol: on_turn)."""
+
+    def __init__(self, core: Core) -> None:
+        self.core = core
+
+    @property
+    def verbs(self) -> set[str]:
+        return set(self.core.engine.commands)
+
+    async def on_turn(self, context: TurnContext) -> None:
+        activity = context.activity
+        translation = activities.translate(activity, self.verbs)
+        if translation.installed_in:
+            roster = await self._roster(context, translation.installed_in)
+            extra = activities.roster_events(activity, roster)
+            translation.events.extend(extra.events)
+            translation.partial_references.update(extra.partial_references)
+        await self._keep(translation.references, translation.partial_references)
+        if translation.submit is not None:
+            problem = await self._check(translation.submit)
+            if problem is not None:
+                await context.send_activity(problem)
+                return
+        for event in translation.events:
+            await self.core.handle(event)
+
+    async def _roster(self, context: TurnContext, conversation: str) -> list[ChannelAccount]:
+        client = context.services.get(ConnectorClientBase)
+        if client is None:
+            return []
+        return list(await client.conversations.get_conversation_members(conversation))
+
+    async def _keep(self, full: dict[str, dict[str, Any]], partial: dict[str, dict[str, Any]]) -> None:
+        """Store what changed: a re-delivered activity writes nothing; a partial never replaces a full one."""
+        if not full and not partial:
+            return
+        async with self.core.db.transaction() as tx:
+            for key, data in full.items():
+                if await repo.load_reference(tx, key) != data:
+                    await repo.save_reference(tx, key, "teams", data)
+            for key, data in partial.items():
+                if key not in full and await repo.load_reference(tx, key) is None:
+                    await repo.save_reference(tx, key, "teams", data)
+
+    async def _check(self, submit: MemberAnswered) -> str | None:
+        """A card answer that would be refused: the reason, so the card stays answerable."""
+        problem = await self.core.engine.check_answer(submit.network, submit.member, submit.prompt_ref, submit.value)
+        if problem is None:
+            return None
+        lang = await self.language(submit.network.key, submit.member)
+        return self.core.catalog.t(lang, "teams_invalid_submit", problem=problem)
+
+    async def language(self, network_key: str, member: MemberRef | None) -> str:
+        async with self.core.db.transaction() as tx:
+            network = await repo.network_by_key(tx, network_key)
+            if network is None:
+                return self.core.settings.language
+            found = await repo.member_by_key(tx, network.id, member.key) if member else None
+            return (found.language if found else None) or network.language
+
+
+def turn_error_handler(bot: TeamsBot) -> Callable[[TurnContext, Exception], Awaitable[None]]:
+    """Replaces the SDK's handler, which posts the exception text (with internal URLs) into the chat."""
+
+    async def on_turn_error(context: TurnContext, error: Exception) -> None:
+        activity: Activity = context.activity
+        log.error("Teams turn failed (activity %s, type %s)", activity.id, activity.type, exc_info=error)
+        if activity.type not in ("message", "invoke"):
+            return
+        try:
+            member = activities.member_ref(activities.tenant_of(activity), activity.from_property) if activity.from_property else None
+            lang = await bot.language(activities.network_of(activity).key, member)
+            await context.send_activity(bot.core.catalog.t(lang, "error_generic"))
+        except Exception:  # the member cannot be told; the log has the original error
+            log.exception("Teams turn error: could not tell the member")
+
+    return on_turn_error
+
