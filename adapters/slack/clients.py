@@ -1,0 +1,48 @@
+"""Which Web API client speaks for a workspace: the one bot token, or an installation's token (OAuth)."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from slack_sdk.web.async_client import AsyncWebClient
+
+DEFAULT_API_URL = "https://slack.com/api/"
+
+
+def api_url(configured: str | None) -> str:
+    """SLACK_API_URL as slack_sdk wants it (it joins method names onto it, so it must end in /)."""
+    url = (configured or DEFAULT_API_URL).strip()
+    return url if url.endswith("/") else url + "/"
+
+
+class BotTokens(Protocol):
+    """Finds the bot token of an installed workspace (the OAuth installation store)."""
+
+    async def bot_token(self, team_id: str) -> str | None: ...
+
+
+class NotInstalled(Exception):
+    """No token speaks for this workspace (the app is not installed there)."""
+
+
+class SlackClients:
+    """One AsyncWebClient per token, shared by the transport, the directory and the listeners."""
+
+    def __init__(self, base_url: str, token: str | None = None, tokens: BotTokens | None = None) -> None:
+        self.base_url = base_url
+        self.default = AsyncWebClient(token=token, base_url=base_url) if token else None
+        self.tokens = tokens
+        self._by_token: dict[str, AsyncWebClient] = {}
+
+    async def for_team(self, team_id: str) -> AsyncWebClient:
+        if self.tokens is not None:
+            token = await self.tokens.bot_token(team_id)
+            if token:
+                client = self._by_token.get(token)
+                if client is None:
+                    client = self._by_token[token] = AsyncWebClient(token=token, base_url=self.base_url)
+                return client
+        if self.default is not None:
+            # One workspace; Slack Connect members of other teams are reached through it too.
+            return self.default
+        raise NotInstalled(f"Yhdessä is not installed in Slack workspace {team_id}")

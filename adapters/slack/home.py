@@ -1,0 +1,133 @@
+"""The App Home tab: the network's place on the U, the member's open questions and own recent
+answers; coordinators also see open rounds with their response rates and quick actions.
+
+Read-only queries over the core models; the view is published with views.publish (not through the
+outbox: a Home tab is a view that is replaced, not a message that must arrive once)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from adapters.slack import blocks as bk
+from adapters.slack.events import ACTION_COMMAND
+from flows.events import MemberRef, NetworkRef
+from flows.i18n import Catalog
+from flows.network_commands import stage_text
+from flows.turn import EngineConfig, Turn, language_of
+from storage import repository as repo
+from storage.database import Database
+
+MAX_HOME_BLOCKS = 100
+RECENT_ANSWERS = 5
+
+
+def _shown(value_num: float | None, value_text: str | None, value_list: list[Any] | None) -> str:
+    if value_num is not None:
+        return str(int(value_num)) if float(value_num).is_integer() else str(value_num)
+    if value_list is not None:
+        return ", ".join(str(v) for v in value_list)
+    return bk.clip(value_text or "–", 200)
+
+
+def _command_button(text: str, command: str, confirm: dict[str, Any] | None = None) -> dict[str, Any]:
+    button: dict[str, Any] = {"type": "button", "text": bk.plain(text), "action_id": ACTION_COMMAND, "value": command}
+    if confirm:
+        button["confirm"] = confirm
+    return button
+
+
+async def home_view(db: Database, config: EngineConfig, engine: Any, network_ref: NetworkRef, member_ref: MemberRef) -> dict[str, Any]:
+    """The Home tab for one member, in their language."""
+    catalog: Catalog = config.catalog
+    prompts = await engine.pending_prompts(network_ref, member_ref)
+    out: list[dict[str, Any]] = []
+    async with db.transaction() as tx:
+        network = await engine.network(tx, network_ref)
+        member = await repo.member_by_key(tx, network.id, member_ref.key)
+        if member is None:
+            lang = network.language
+            stage = catalog.t(lang, "stage_none") if network.u_stage == 0 else None
+            coordinator = False
+            recent: list[Any] = []
+        else:
+            lang = language_of(member, network)
+            stage = None
+            coordinator = member.role == "coordinator"
+            recent = list(await repo.responses_of_member(tx, member.id, RECENT_ANSWERS))
+        if stage is None:
+            # stage_text speaks through a Turn; a read-only one is enough.
+            stage = stage_text(Turn(tx, config, network, member), network.u_stage) if member else catalog.t(lang, "stage_none")
+        out.append({"type": "header", "text": bk.plain(catalog.t(lang, "slack_home_title"), 150)})
+        out.append(bk.section(f"*{catalog.t(lang, 'slack_home_stage')}*\n{stage}"))
+        out.append({"type": "divider"})
+        out.append(bk.section(f"*{catalog.t(lang, 'slack_home_open')}*"))
+        if not prompts:
+            out.append(bk.context(catalog.t(lang, "slack_home_none_open")))
+        for prompt in prompts:
+            out.extend(bk.prompt_blocks(prompt, catalog))
+        out.append({"type": "divider"})
+        out.append(bk.section(f"*{catalog.t(lang, 'slack_home_recent')}*"))
+        if not recent:
+            out.append(bk.context(catalog.t(lang, "slack_home_no_answers")))
+        lines = []
+        for response, round_ in recent:
+            flow = config.flows.get(round_.flow_id)
+            step = flow.step(response.step_id) if flow else None
+            question = step.text[lang] if step else response.step_id
+            lines.append(
+                catalog.t(lang, "slack_home_answer_line", question=bk.clip(question, 120), value=_shown(response.value_num, response.value_text, response.value_list))
+            )
+        if lines:
+            out.append(bk.section("\n".join(lines)))
+        if coordinator:
+            out.extend(await _coordinator_part(tx, config, network.id, lang))
+    return {"type": "home", "blocks": out[:MAX_HOME_BLOCKS]}
+
+
+async def _coordinator_part(tx: Any, config: EngineConfig, network_id: int, lang: str) -> list[dict[str, Any]]:
+    catalog = config.catalog
+    part: list[dict[str, Any]] = [{"type": "divider"}, bk.section(f"*{catalog.t(lang, 'slack_home_rounds')}*")]
+    rounds = await repo.open_rounds(tx, network_id)
+    if not rounds:
+        part.append(bk.context(catalog.t(lang, "no_open_rounds")))
+    for round_ in rounds[:20]:
+        invited, done = await repo.participation(tx, round_.id)
+        flow = config.flows.get(round_.flow_id)
+        line = catalog.t(
+            lang,
+            "slack_home_round_line",
+            id=round_.id,
+            title=flow.title[lang] if flow else round_.flow_id,
+            done=done,
+            invited=invited,
+            rate=round(100 * done / invited) if invited else 0,
+        )
+        confirm = {
+            "title": bk.plain(catalog.t(lang, "slack_home_close_title"), 100),
+            "text": bk.plain(catalog.t(lang, "slack_home_close_confirm", id=round_.id), 300),
+            "confirm": bk.plain(catalog.t(lang, "slack_home_close"), 30),
+            "deny": bk.plain(catalog.t(lang, "slack_modal_cancel"), 30),
+        }
+        part.append({**bk.section(line), "accessory": _command_button(catalog.t(lang, "slack_home_close"), f"reflect close {round_.id}", confirm)})
+    part.append(
+        {
+            "type": "actions",
+            "block_id": "yh_home_actions",
+            "elements": [
+                _command_button(catalog.t(lang, "slack_home_action_status"), "reflect status"),
+                _command_button(
+                    catalog.t(lang, "slack_home_action_pulse"),
+                    "pulse start all network",
+                    {
+                        "title": bk.plain(catalog.t(lang, "slack_home_pulse_title"), 100),
+                        "text": bk.plain(catalog.t(lang, "slack_home_pulse_confirm"), 300),
+                        "confirm": bk.plain(catalog.t(lang, "slack_home_start"), 30),
+                        "deny": bk.plain(catalog.t(lang, "slack_modal_cancel"), 30),
+                    },
+                ),
+                _command_button(catalog.t(lang, "slack_home_action_journey"), "journey"),
+                _command_button(catalog.t(lang, "slack_home_action_help"), "help"),
+            ],
+        }
+    )
+    return part

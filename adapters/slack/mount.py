@@ -1,0 +1,102 @@
+"""Mounts Slack on the shared aiohttp app: HTTP mode at /slack/events (signed requests), or Socket
+Mode when SLACK_APP_TOKEN is set; plus OAuth install pages when SLACK_CLIENT_ID is set."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from aiohttp import web
+from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
+from slack_bolt.async_app import AsyncApp
+from slack_sdk.web.async_client import AsyncWebClient
+
+from adapters.slack.clients import SlackClients, api_url
+from adapters.slack.directory import SlackDirectory
+from adapters.slack.listeners import Listeners
+from adapters.slack.transport import SlackTransport
+from bot.settings import Settings, SettingsError
+
+log = logging.getLogger(__name__)
+EVENTS_PATH = "/slack/events"
+
+
+def check_settings(settings: Settings) -> None:
+    """Fail at start, naming the missing setting, rather than at the first request."""
+    oauth = bool(settings.slack_client_id or settings.slack_client_secret)
+    if oauth and not (settings.slack_client_id and settings.slack_client_secret and settings.slack_state_secret):
+        raise SettingsError(
+            "installing on many workspaces needs SLACK_CLIENT_ID, SLACK_CLIENT_SECRET and SLACK_STATE_SECRET together"
+        )
+    if not settings.slack_bot_token and not oauth:
+        raise SettingsError(
+            "SLACK_BOT_TOKEN is not set: give the bot token (xoxb-…) of the Slack app, "
+            "or SLACK_CLIENT_ID / SLACK_CLIENT_SECRET / SLACK_STATE_SECRET to install on many workspaces"
+        )
+    if not settings.slack_app_token and not settings.slack_signing_secret:
+        raise SettingsError(
+            "SLACK_SIGNING_SECRET is not set: HTTP mode needs it to check that requests come from Slack "
+            "(or set SLACK_APP_TOKEN, xapp-…, to use Socket Mode)"
+        )
+    if settings.slack_app_token and not settings.slack_app_token.startswith("xapp-"):
+        raise SettingsError("SLACK_APP_TOKEN must be an app-level token starting with xapp- (scope connections:write)")
+
+
+def build_bolt(settings: Settings, clients: SlackClients, core: Any) -> AsyncApp:
+    socket_mode = bool(settings.slack_app_token)
+    options: dict[str, Any] = {
+        "name": "yhdessa",
+        "logger": logging.getLogger("adapters.slack.bolt"),
+        "signing_secret": settings.slack_signing_secret or "",
+        # Socket Mode requests come over the authenticated WebSocket and carry no signature.
+        "request_verification_enabled": not socket_mode,
+        "process_before_response": False,
+    }
+    if settings.slack_client_id:
+        from adapters.slack.installation_store import oauth_settings
+
+        options["client"] = AsyncWebClient(base_url=clients.base_url)
+        options["oauth_settings"] = oauth_settings(settings, core.db)
+    else:
+        assert clients.default is not None
+        options["client"] = clients.default
+    bolt = AsyncApp(**options)
+    Listeners(core).register(bolt)
+    return bolt
+
+
+async def mount(app: web.Application, core: Any) -> Any:
+    from bot.server import Mounted  # bot.server imports adapters lazily; importing it here keeps that one-way
+
+    settings: Settings = core.settings
+    check_settings(settings)
+    tokens = None
+    if settings.slack_client_id:
+        from adapters.slack.installation_store import DatabaseInstallationStore
+
+        tokens = DatabaseInstallationStore(core.db, settings.slack_client_id)
+    clients = SlackClients(api_url(settings.slack_api_url), settings.slack_bot_token, tokens)
+    bolt = build_bolt(settings, clients, core)
+    core.config.directories["slack"] = SlackDirectory(clients)
+    transport = SlackTransport(clients, core.db, core.catalog)
+
+    if settings.slack_app_token:
+        from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+
+        handler = AsyncSocketModeHandler(bolt, settings.slack_app_token, web_client=AsyncWebClient(base_url=clients.base_url))
+
+        async def connect() -> None:
+            await handler.connect_async()
+            log.info("Slack: connected in Socket Mode")
+
+        return Mounted(transport, background=[connect], cleanup=[handler.close_async])
+
+    async def events_endpoint(request: web.Request) -> web.Response:
+        return await to_aiohttp_response(await bolt.async_dispatch(await to_bolt_request(request)))
+
+    app.router.add_post(EVENTS_PATH, events_endpoint)
+    if settings.slack_client_id:
+        app.router.add_get("/slack/install", events_endpoint)
+        app.router.add_get("/slack/oauth_redirect", events_endpoint)
+    log.info("Slack: HTTP mode, requests at %s", EVENTS_PATH)
+    return Mounted(transport)

@@ -1,0 +1,158 @@
+"""Delivers neutral messages through the Slack Web API and sorts its failures for the dispatcher.
+
+429 -> RetryLater(Retry-After), 5xx and network errors -> RetryLater, refusals that no retry can
+fix (unknown user or channel, bot not in the channel, deactivated account) -> Undeliverable.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+import aiohttp
+from slack_sdk.errors import SlackApiError, SlackRequestError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from adapters.slack import blocks
+from adapters.slack.clients import NotInstalled, SlackClients
+from adapters.transport import Pacing, RetryLater, Undeliverable
+from flows.i18n import Catalog
+from flows.messages import Audience, Chart, Document, Notice, Outbound, Prompt, PromptClosed, Report
+from storage import repository as repo
+from storage.database import Database
+
+log = logging.getLogger(__name__)
+
+PERMANENT = frozenset(
+    {
+        "user_not_found",
+        "users_not_found",
+        "channel_not_found",
+        "not_in_channel",
+        "is_archived",
+        "account_inactive",
+        "user_disabled",
+        "cannot_dm_bot",
+        "invalid_auth",
+        "not_authed",
+        "token_revoked",
+        "no_permission",
+        "missing_scope",
+        "invalid_blocks",
+        "msg_too_long",
+        "message_not_found",
+        "cant_update_message",
+        "team_not_found",
+    }
+)
+TRANSIENT = frozenset({"ratelimited", "internal_error", "fatal_error", "service_unavailable", "request_timeout"})
+
+
+def classify(exc: SlackApiError) -> Exception:
+    """A Web API failure as the dispatcher understands it."""
+    response = exc.response
+    status = getattr(response, "status_code", 200)
+    error = str(response.get("error", "")) if hasattr(response, "get") else ""
+    if status == 429 or error == "ratelimited":
+        headers = getattr(response, "headers", {}) or {}
+        raw = headers.get("Retry-After") or headers.get("retry-after")
+        try:
+            retry_after = float(raw) if raw is not None else None
+        except (TypeError, ValueError):
+            retry_after = None
+        return RetryLater("slack rate limit (429)", retry_after)
+    if status >= 500 or error in TRANSIENT:
+        return RetryLater(f"slack error {status} {error}".strip())
+    if error in PERMANENT:
+        return Undeliverable(f"slack refused: {error}")
+    return Undeliverable(f"slack refused: {error or status}")
+
+
+class SlackTransport:
+    platform = "slack"
+    # chat.postMessage: about one message a second per channel, short bursts tolerated.
+    pacing = Pacing(per_conversation_interval=1.0, per_platform_rate=0.0, burst=3)
+
+    def __init__(self, clients: SlackClients, db: Database, catalog: Catalog) -> None:
+        self.clients = clients
+        self.db = db
+        self.catalog = catalog
+
+    async def deliver(self, message: Outbound) -> str | None:
+        try:
+            client = await self.clients.for_team(message.audience.workspace)
+            return await self._deliver(client, message)
+        except SlackApiError as exc:
+            raise classify(exc) from None
+        except NotInstalled as exc:
+            raise Undeliverable(str(exc)) from None
+        except (aiohttp.ClientError, asyncio.TimeoutError, SlackRequestError, ConnectionError) as exc:
+            raise RetryLater(f"slack unreachable: {exc.__class__.__name__}") from None
+
+    async def _deliver(self, client: AsyncWebClient, message: Outbound) -> str | None:
+        if isinstance(message, PromptClosed):
+            return await self._close_prompt(client, message)
+        channel = await self._conversation(client, message.audience)
+        if isinstance(message, Prompt):
+            response = await client.chat_postMessage(
+                channel=channel, text=blocks.prompt_fallback(message), blocks=blocks.prompt_blocks(message, self.catalog)
+            )
+            handle = f"{response['channel']}|{response['ts']}"
+            head = f"*{message.title}*" if message.title else ""
+            async with self.db.transaction() as tx:
+                # Kept so the answered message can still show its question (chat.update replaces it all).
+                await repo.save_reference(tx, f"slack:prompt:{handle}", "slack", {"head": head, "text": message.text})
+            return handle
+        if isinstance(message, Notice):
+            return await self._post_pages(client, channel, message.text, blocks.notice_blocks(message.text))
+        if isinstance(message, Report):
+            handle = await self._post_pages(client, channel, message.title, blocks.report_blocks(message))
+            for chart in message.charts:
+                await self._upload(client, channel, chart.png, chart.filename, chart.title or chart.alt_text, chart.alt_text)
+            return handle
+        if isinstance(message, Chart):
+            return await self._upload(client, channel, message.png, message.filename, message.title or message.alt_text, message.alt_text)
+        if isinstance(message, Document):
+            return await self._upload(client, channel, message.content, message.filename, message.title or message.filename, None)
+        raise Undeliverable(f"no Slack rendering for {type(message).__name__}")
+
+    async def _post_pages(self, client: AsyncWebClient, channel: str, fallback: str, pages: list[list[dict[str, Any]]]) -> str:
+        handle = ""
+        for page in pages:
+            response = await client.chat_postMessage(channel=channel, text=blocks.clip(fallback, 3000), blocks=page)
+            handle = handle or f"{response['channel']}|{response['ts']}"
+        return handle
+
+    async def _upload(self, client: AsyncWebClient, channel: str, data: bytes, filename: str, title: str, alt: str | None) -> str:
+        response = await client.files_upload_v2(channel=channel, content=data, filename=filename, title=title, alt_txt=alt)
+        file = response.get("file") or {}
+        return str(file.get("id", ""))
+
+    async def _close_prompt(self, client: AsyncWebClient, message: PromptClosed) -> str | None:
+        """In a DM the prompt message itself changes; in a channel others still need the buttons."""
+        channel, _, ts = message.reply_handle.partition("|")
+        if not channel or not ts:
+            return None
+        if not channel.startswith("D"):
+            await client.chat_postEphemeral(channel=channel, user=message.audience.target_id, text=message.text)
+            return message.reply_handle
+        async with self.db.transaction() as tx:
+            question = await repo.load_reference(tx, f"slack:prompt:{message.reply_handle}")
+        await client.chat_update(channel=channel, ts=ts, text=message.text, blocks=blocks.answered_blocks(question, message.text))
+        return message.reply_handle
+
+    async def _conversation(self, client: AsyncWebClient, audience: Audience) -> str:
+        """A channel is addressed as is; a member through their DM channel (opened once, then kept)."""
+        if audience.channel_key is not None:
+            return audience.target_id
+        key = f"slack:dm:{audience.key}"
+        async with self.db.transaction() as tx:
+            known = await repo.load_reference(tx, key)
+        if known and known.get("channel"):
+            return str(known["channel"])
+        response = await client.conversations_open(users=audience.target_id)
+        channel = str(response["channel"]["id"])
+        async with self.db.transaction() as tx:
+            await repo.save_reference(tx, key, "slack", {"channel": channel})
+        return channel
