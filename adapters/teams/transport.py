@@ -152,15 +152,18 @@ def _account(raw: dict[str, Any] | None) -> dict[str, Any]:
 def _continuation(data: dict[str, Any]) -> Activity:
     """A continuation activity with no id of its own, so sends are new messages, not thread replies."""
     conversation = data["conversation"]
-    return Activity(
-        type="event",
-        name="ContinueConversation",
-        channel_id=data.get("channel_id") or "msteams",
-        service_url=data["service_url"],
-        conversation=ConversationAccount(**_account({**conversation, "tenant_id": conversation.get("tenant_id") or data.get("tenant_id")})),
-        recipient=ChannelAccount(**_account(data.get("bot"))) if data.get("bot") else None,
-        from_property=ChannelAccount(**_account(data.get("user"))) if data.get("user") else None,
-    )
+    fields: dict[str, Any] = {
+        "type": "event",
+        "name": "ContinueConversation",
+        "channel_id": data.get("channel_id") or "msteams",
+        "service_url": data["service_url"],
+        "conversation": ConversationAccount(**_account({**conversation, "tenant_id": conversation.get("tenant_id") or data.get("tenant_id")})),
+    }
+    if data.get("bot"):
+        fields["recipient"] = ChannelAccount(**_account(data["bot"]))
+    if data.get("user"):
+        fields["from_property"] = ChannelAccount(**_account(data["user"]))
+    return Activity(**fields)
 
 
 def _card_activity(card: dict[str, Any], summary: str) -> Activity:

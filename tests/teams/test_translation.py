@@ -1,0 +1,63 @@
+"""Activities -> neutral events and neutral prompts -> Adaptive Cards (pure translation)."""
+
+from __future__ import annotations
+
+from microsoft_agents.activity import Activity
+
+from adapters.teams import activities, cards
+from flows.events import CommandIssued, MemberAnswered, MessageReceived
+from flows.messages import Audience, Option, Prompt
+from tests.teams.wire import TENANT, card_submit, channel_message, member_key, personal_message
+
+VERBS = {"help", "pulse", "reflect", "checkin"}
+URL = "https://smba.trafficmanager.net/emea/"
+
+
+def translate(raw: dict) -> activities.Translation:  # type: ignore[type-arg]
+    return activities.translate(Activity.model_validate(raw), VERBS)
+
+
+def test_channel_mention_is_stripped_and_names_the_channel_not_the_thread() -> None:
+    result = translate(channel_message(URL, "alice", "reflect start checkin here"))
+    [event] = result.events
+    assert isinstance(event, CommandIssued)
+    assert event.text == "reflect start checkin here"
+    assert event.channel is not None and event.channel.key == f"teams:{TENANT}:19:general@thread.tacv2"
+    assert event.member.key == member_key("alice") and not event.is_direct
+    assert set(result.references) == {event.channel.key}
+    assert member_key("alice") in result.partial_references
+
+
+def test_personal_chat_commands_need_a_known_verb_or_yhdessa() -> None:
+    assert isinstance(translate(personal_message(URL, "bob", "pulse start")).events[0], CommandIssued)
+    assert isinstance(translate(personal_message(URL, "bob", "yhdessa lang fi")).events[0], CommandIssued)
+    answer = translate(personal_message(URL, "bob", "Helping each other is easy here")).events[0]
+    assert isinstance(answer, MessageReceived) and answer.text == "Helping each other is easy here"
+    assert translate(personal_message(URL, "bob", "hi")).references[member_key("bob")]["conversation"]["id"] == "a:personal-bob"
+
+
+def test_card_submit_becomes_an_answer_with_the_card_handle() -> None:
+    raw = card_submit(URL, "bob", "act-7", {"yhdessa_prompt": "3:knowing", "yhdessa_multi": True, "answer": "teams:x:a,teams:x:b"})
+    [event] = translate(raw).events
+    assert isinstance(event, MemberAnswered)
+    assert event.prompt_ref == "3:knowing" and event.value == ["teams:x:a", "teams:x:b"]
+    assert event.reply_handle == "a:personal-bob|act-7"
+    assert event.idempotency_key == f"teams:a:personal-bob:{raw['id']}"
+
+
+def _prompt(kind: str, **extra: object) -> Prompt:
+    return Prompt(Audience.member(member_key("bob")), "5:s1", kind, "Question?", "Title", "en", ui={"submit": "Send", "skip": "Skip", "placeholder": "Write"}, **extra)  # type: ignore[arg-type]
+
+
+def test_prompt_cards_per_kind() -> None:
+    text = cards.prompt_card(_prompt("text", max_length=500, required=False))
+    field = text["body"][2]
+    assert field["type"] == "Input.Text" and field["isMultiline"] and field["maxLength"] == 500
+    assert [a["title"] for a in text["actions"]] == ["Send", "Skip"]
+    multi = cards.prompt_card(_prompt("multi", options=(Option("a", "A"), Option("b", "B"))))
+    assert multi["body"][2]["isMultiSelect"] is True and multi["actions"][0]["data"]["yhdessa_multi"] is True
+    people = cards.prompt_card(_prompt("members", options=(Option(member_key("eino"), "Eino"),)))
+    picker = people["body"][2]
+    assert picker["choices.data"]["dataset"] == "graph.microsoft.com/users"
+    assert picker["choices"] == [{"title": "Eino", "value": member_key("eino")}]
+    assert all(cards.size(c) < 100_000 for c in (text, multi, people))
