@@ -1,0 +1,131 @@
+"""`yhdessa demo`: a console network with members across sectors and months of past rounds."""
+
+from __future__ import annotations
+
+import random
+import secrets
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from bot.app import Core
+from flows.definition import Flow
+from flows.events import MemberRef, NetworkRef
+from storage import repository as repo
+from storage.models import Member, MemberSession, Network, Response, Round, utcnow
+
+ANSWERS = Path(__file__).with_name("demo_answers.yaml")
+SECTORS = ("public", "private", "third")
+# How the demo network feels, per dimension: a start level and a monthly drift (the network matures).
+BASELINE = {"knowing": (3.0, 0.12), "trust": (3.3, 0.08), "commitment": (3.1, 0.05)}
+SECTOR_TILT = {"public": 0.1, "private": -0.3, "third": 0.3}
+
+
+async def fill_demo(core: Core, coordinator: MemberRef, members: int = 30, months: int = 6, seed: int = 7) -> str:
+    data: dict[str, Any] = yaml.safe_load(ANSWERS.read_text(encoding="utf-8"))
+    rng = random.Random(seed)
+    async with core.db.transaction() as tx:
+        network = await core.engine.network(tx, NetworkRef("console", "local"))
+        lang = network.language
+        if await repo.latest_rounds(tx, network.id, limit=1):
+            return core.catalog.t(lang, "demo_exists")
+        people = await _members(tx, network, coordinator, data, members, rng)
+        now = utcnow()
+        start = now - timedelta(days=30 * months)
+        counts = {"rounds": 0, "answers": 0}
+        for month in range(months):
+            opened = start + timedelta(days=30 * month)
+            counts["answers"] += await _round(tx, core, network, people, core.flows["pulse"], opened, rng, month, data)
+            for week in (0, 14):
+                counts["answers"] += await _round(tx, core, network, people, core.flows["checkin"], opened + timedelta(days=week + 3), rng, month, data)
+            if month % 2 == 1:
+                flow = core.flows[f"reflection-{1 + (month // 2) % 4}"]
+                counts["answers"] += await _round(tx, core, network, people, flow, opened + timedelta(days=10), rng, month, data)
+            counts["rounds"] += 4 if month % 2 == 1 else 3
+        counts["answers"] += await _round(tx, core, network, people, core.flows["network-map"], now - timedelta(days=7), rng, months, data)
+        counts["rounds"] += 1
+        network.u_stage = max(network.u_stage, min(10, 1 + months // 2))
+    return core.catalog.t(lang, "demo_done", members=len(people), rounds=counts["rounds"], answers=counts["answers"], coordinator=coordinator.key)
+
+
+async def _members(tx: Any, network: Network, coordinator: MemberRef, data: dict[str, Any], count: int, rng: random.Random) -> list[Member]:
+    me = await repo.member_by_key(tx, network.id, coordinator.key)
+    if me is None:
+        me = Member(network_id=network.id, key=coordinator.key, display_name=coordinator.display_name or coordinator.user)
+        tx.add(me)
+    me.role, me.sector, me.side, me.organisation = "coordinator", me.sector or "public", me.side or "internal", me.organisation or data["organisations"]["public"][0]
+    people = [me]
+    names = list(data["names"])
+    rng.shuffle(names)
+    for i in range(count - 1):
+        sector = SECTORS[i % 3]
+        name = names[i % len(names)] + ("" if i < len(names) else f" {i}")
+        people.append(
+            Member(
+                network_id=network.id,
+                key=f"console:local:{name.lower().replace(' ', '-')}",
+                display_name=name,
+                organisation=rng.choice(data["organisations"][sector]),
+                sector=sector,
+                side="internal" if rng.random() < 0.6 else "external",
+                role="member",
+                may_be_named=rng.random() < 0.5,
+            )
+        )
+    tx.add_all(people[1:])
+    await tx.flush()
+    return people
+
+
+def _score(rng: random.Random, member: Member, dimension: str | None, month: int, reverse: bool, low: int, high: int) -> float:
+    base, drift = BASELINE.get(dimension or "", (3.4, 0.03))
+    value = base + drift * month + SECTOR_TILT.get(member.sector or "", 0) + rng.gauss(0, 0.7)
+    value = min(high, max(low, round(value)))
+    return float(high + low - value) if reverse else float(value)
+
+
+async def _round(tx: Any, core: Core, network: Network, people: list[Member], flow: Flow, opened: datetime, rng: random.Random, month: int, data: dict[str, Any]) -> int:
+    closes = opened + timedelta(days=7)
+    round_ = Round(
+        network_id=network.id, flow_id=flow.id, flow_version=flow.version, audience="network", delivery=flow.delivery,
+        anonymous=flow.anonymous, status="closed", invited=len(people), opens_at=opened, closes_at=closes, closed_at=closes,
+        created_by=people[0].id,
+    )
+    tx.add(round_)
+    await tx.flush()
+    rate = {"pulse": 0.8, "checkin": 0.55, "network-map": 0.75}.get(flow.kind, 0.6)
+    answers = 0
+    lang = network.language
+    for member in people:
+        responded = rng.random() < rate
+        tx.add(MemberSession(round_id=round_.id, member_id=member.id, flow_version=flow.version, answered=[s.id for s in flow.steps] if responded else [],
+                             status="done" if responded else "closed", started_at=opened, updated_at=opened, completed_at=opened if responded else None))
+        if not responded:
+            continue
+        submission = secrets.token_hex(12)
+        answered_at = opened + timedelta(hours=rng.randint(1, 100))
+        for step in flow.steps:
+            if not step.required and rng.random() < 0.4:
+                continue
+            value: dict[str, Any] = {}
+            if step.kind == "scale":
+                value["value_num"] = _score(rng, member, step.dimension, month, step.reverse, step.minimum or 1, step.maximum or 5)
+            elif step.kind == "text":
+                pool = data["focus" if step.id == "focus" else "need" if step.id == "need" else "reflection"][lang]
+                value["value_text"] = rng.choice(pool)
+            elif step.kind == "members":
+                same = [p.key for p in people if p is not member and p.sector == member.sector]
+                other = [p.key for p in people if p is not member and p.sector != member.sector]
+                value["value_list"] = rng.sample(same, k=min(len(same), rng.randint(2, 5))) + rng.sample(other, k=min(len(other), rng.randint(0, 3)))
+            elif step.choices:
+                value["value_text"] = rng.choice(step.choices).id
+            tx.add(Response(
+                round_id=round_.id, step_id=step.id, dimension=step.dimension, member_id=None if round_.anonymous else member.id,
+                submission=submission, sector=member.sector, side=member.side,
+                answered_at=answered_at.replace(hour=0, minute=0, second=0, microsecond=0) if round_.anonymous else answered_at,
+                **value,
+            ))
+            answers += 1
+    return answers
