@@ -168,7 +168,7 @@ def _encode_bytes(data: Any) -> None:
                 data[key] = {"b64": base64.b64encode(value).decode("ascii")}
             else:
                 _encode_bytes(value)
-    elif isinstance(data, list):
+    elif isinstance(data, (list, tuple)):  # asdict keeps tuples (a Report's charts): their dicts still mutate
         for item in data:
             _encode_bytes(item)
 

@@ -1,0 +1,77 @@
+"""`yhdessa report [--html FILE] [--network KEY] [trends|network|ROUND]`: the report outside chat."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from bot.settings import Settings
+
+
+def add_parser(subparsers: Any) -> None:
+    parser = subparsers.add_parser("report", help="print the evaluation report, or write it as one HTML file")
+    parser.add_argument("what", nargs="*", default=[], help="nothing (latest round and trends), ROUND, trends or network")
+    parser.add_argument("--html", default=None, metavar="FILE", help="write a self-contained HTML page (charts inside)")
+    parser.add_argument("--network", default="console:local", help="network key (default console:local)")
+    parser.add_argument("--by", choices=("sector", "side"), default=None)
+    parser.add_argument("--since", default=None, metavar="YYYY-MM-DD")
+    parser.add_argument("--lang", choices=("fi", "sv", "en"), default=None, help="language (default: the network's)")
+    parser.set_defaults(handler=run)
+
+
+def _requests(args: argparse.Namespace) -> list[list[str]]:
+    options = (["--by", args.by] if args.by else []) + (["--since", args.since] if args.since else [])
+    if args.what:
+        return [[*args.what, *options]]
+    # With nothing named, the page holds everything a partner would want: trends, latest round, map.
+    return [["trends", *options], options, ["network"]]
+
+
+async def run(settings: Settings, args: argparse.Namespace) -> int:
+    from adapters.console.render import render_report
+    from bot.app import build_core
+    from bot.evaluation import html
+    from bot.evaluation.report import ReportRequest, build_report
+    from flows.arguments import ArgumentError
+    from storage import repository as repo
+
+    core = await build_core(settings)
+    try:
+        reports = []
+        async with core.db.transaction() as tx:
+            network = await repo.network_by_key(tx, args.network)
+            if network is None:
+                print(f"yhdessa: there is no network {args.network!r} in {settings.database_url}", file=sys.stderr)
+                return 2
+            lang = args.lang or network.language
+            for words in _requests(args):
+                try:
+                    request = ReportRequest.parse(words)
+                    reports.append(await build_report(tx, core.config, settings, request, network.key, lang))
+                except ArgumentError as problem:
+                    if args.what:
+                        print(f"yhdessa: {core.catalog.t(lang, problem.key, **problem.values)}", file=sys.stderr)
+                        return 2
+            name = network.name
+        catalog = core.catalog
+    finally:
+        await core.close()
+    if args.html:
+        now = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+        page = html.render(catalog.t(lang, "report_html_title", network=name), reports, catalog.t(lang, "report_html_footer", date=now), lang)
+        Path(args.html).write_text(page, encoding="utf-8")
+        print(catalog.t(lang, "console_written", path=Path(args.html).resolve()))
+        return 0
+    charts_dir = Path(settings.chart_dir)
+    charts_dir.mkdir(parents=True, exist_ok=True)
+    for report in reports:
+        print(render_report(report))
+        for chart in report.charts:
+            path = charts_dir / chart.filename
+            path.write_bytes(chart.png)
+            print(catalog.t(lang, "console_chart", alt=chart.alt_text, path=path.resolve()))
+        print()
+    return 0

@@ -1,0 +1,36 @@
+"""Replacing member names, e-mail addresses and phone numbers before text leaves the process."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+# International or local numbers with optional separators; at least 7 digits so years and counts survive.
+_PHONE = re.compile(r"(?<![\w+])(?:\+|00)?\d(?:[\s().-]?\d){6,14}(?!\w)")
+
+
+class Pseudonymiser:
+    """The same person always becomes the same pseudonym ([P1], [P2] …) within one text batch."""
+
+    def __init__(self, names: Iterable[str]) -> None:
+        self._people: dict[str, str] = {}
+        patterns: list[tuple[re.Pattern[str], str]] = []
+        for number, name in enumerate(sorted({n.strip() for n in names if n and n.strip()}, key=len, reverse=True), start=1):
+            tag = f"[P{number}]"
+            self._people[name] = tag
+            patterns.append((re.compile(rf"(?<!\w){re.escape(name)}(?!\w)", re.IGNORECASE), tag))
+            # "Anna" alone must go too when the member is "Anna Korhonen"; short parts are too ambiguous.
+            for part in name.split():
+                if len(part) >= 3 and part != name:
+                    patterns.append((re.compile(rf"(?<!\w){re.escape(part)}(?!\w)"), tag))
+        # Full names first, so "Anna Korhonen" becomes one tag, not two.
+        patterns.sort(key=lambda item: -len(item[0].pattern))
+        self._patterns = patterns
+
+    def apply(self, text: str) -> str:
+        text = _EMAIL.sub("[email]", text)
+        text = _PHONE.sub("[phone]", text)
+        for pattern, tag in self._patterns:
+            text = pattern.sub(tag, text)
+        return text

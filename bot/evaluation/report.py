@@ -1,0 +1,127 @@
+"""What `report …` asks for, and the Reporter that builds the neutral Report for it.
+
+The three kinds (one round, trends, the network map) live in their own modules; this one parses
+the words, picks the rounds the reader may see and hands over.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.evaluation import queries
+from bot.evaluation.synthesis import Synthesiser
+from bot.settings import Settings
+from flows.arguments import ArgumentError, parse_arguments
+from flows.messages import Audience, Report
+from flows.turn import EngineConfig
+from storage import repository as repo
+from storage.models import Member, Network
+
+KINDS = ("round", "trends", "network")
+
+
+@dataclass(frozen=True, slots=True)
+class ReportRequest:
+    kind: str = "round"  # round | trends | network
+    round_id: int | None = None  # None: the latest round
+    since: datetime | None = None
+    by: str | None = None  # sector | side
+
+    @classmethod
+    def parse(cls, words: list[str]) -> "ReportRequest":
+        args = parse_arguments(words)
+        by = args.options.get("--by")
+        if by is not None and by.lower() not in ("sector", "side"):
+            raise ArgumentError("report_bad_by", value=by)
+        since = _date(args.options["--since"]) if "--since" in args.options else None
+        rest = [w.lower() for w in args.words]
+        if len(rest) > 1:
+            raise ArgumentError("report_usage")
+        word = rest[0] if rest else ""
+        if word in ("", "latest"):
+            return cls("round", None, since, by and by.lower())
+        if word in ("trends", "trendit", "trender"):
+            return cls("trends", None, since, by and by.lower())
+        if word in ("network", "verkosto", "nätverk"):
+            return cls("network", None, since, by and by.lower())
+        token = word.lstrip("#")
+        if not token.isdigit():
+            raise ArgumentError("report_usage")
+        return cls("round", int(token), since, by and by.lower())
+
+
+def _date(text: str) -> datetime:
+    try:
+        return datetime.strptime(text, "%Y-%m-%d").replace(tzinfo=timezone.utc)
+    except ValueError:
+        raise ArgumentError("report_bad_since", value=text) from None
+
+
+@dataclass
+class ReportContext:
+    """Everything one report is built from: who reads it, in which language, and the tools."""
+
+    tx: AsyncSession
+    config: EngineConfig
+    network: Network
+    reader: Member | None  # None: the coordinator's own tools (CLI, round close) see everything
+    lang: str
+    audience: Audience
+    threshold: int
+    synthesiser: Synthesiser
+    reverse: dict[str, int]
+
+    def t(self, key: str, **values: Any) -> str:
+        return self.config.catalog.t(self.lang, key, **values)
+
+
+class Reporter:
+    def __init__(self, config: EngineConfig, settings: Settings, synthesiser: Synthesiser | None = None) -> None:
+        self.config = config
+        self.settings = settings
+        self.synthesiser = synthesiser or Synthesiser.from_settings(settings)
+        self.reverse = queries.reverse_items(config.flows)
+
+    def context(self, tx: AsyncSession, network: Network, reader: Member | None, lang: str, audience: Audience) -> ReportContext:
+        threshold = max(3, self.config.anonymity_threshold)
+        return ReportContext(tx, self.config, network, reader, lang, audience, threshold, self.synthesiser, self.reverse)
+
+    async def build(self, ctx: ReportContext, request: ReportRequest) -> Report:
+        from bot.evaluation import network_report, round_report, trend_report
+
+        rounds = await queries.visible_rounds(ctx.tx, ctx.network, ctx.reader, request.since)
+        if request.kind == "trends":
+            return await trend_report.build(ctx, rounds, request.by)
+        if request.kind == "network":
+            return await network_report.build(ctx, rounds)
+        if request.round_id is None:
+            if not rounds:
+                raise ArgumentError("report_no_rounds")
+            chosen = max(rounds, key=lambda r: (r.opens_at, r.id))
+        else:
+            chosen = next((r for r in rounds if r.id == request.round_id), None)
+            if chosen is None:
+                raise ArgumentError("report_bad_round", value=request.round_id)
+        return await round_report.build(ctx, rounds, chosen, request.by)
+
+
+async def build_report(tx: AsyncSession, config: EngineConfig, settings: Settings, request: ReportRequest, network_key: str, lang: str | None = None) -> Report:
+    """A report as a coordinator sees it, for tools outside chat (the CLI, the benchmark)."""
+    network = await repo.network_by_key(tx, network_key)
+    if network is None:
+        raise ArgumentError("report_no_network", value=network_key)
+    reporter = Reporter(config, settings)
+    audience = Audience.channel(f"{network.key}:report")
+    return await reporter.build(reporter.context(tx, network, None, lang or network.language, audience), request)
+
+
+def number(value: float | None, digits: int = 1) -> str:
+    return "–" if value is None else f"{value:.{digits}f}"
+
+
+def signed(value: float) -> str:
+    return f"{value:+.2f}".replace("-", "−")

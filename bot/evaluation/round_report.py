@@ -1,0 +1,168 @@
+"""One round's report: participation, each scale measure, breakdowns, reliability, free text."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+
+from bot.evaluation import charts, queries
+from bot.evaluation.anonymity import suppress_breakdown, too_small
+from bot.evaluation.report import ReportContext, number, signed
+from bot.evaluation.stats import ALPHA_TRUSTWORTHY, Summary, cronbach_alpha, summarise, welch_change
+from bot.evaluation.text_section import text_section
+from flows.definition import Flow
+from flows.messages import Chart, Report, ReportSection
+from storage import repository as repo
+
+
+def measures_of(flow: Flow | None) -> dict[str, tuple[int, int, int, str | None]]:
+    """measure -> (min, max, items, step id when the measure is one step) in the flow's order."""
+    found: dict[str, tuple[int, int, int, str | None]] = {}
+    for step in flow.steps if flow else ():
+        if step.kind != "scale" or step.minimum is None or step.maximum is None:
+            continue
+        key = step.dimension or step.id
+        low, high, items, _ = found.get(key, (step.minimum, step.maximum, 0, None))
+        found[key] = (low, high, items + 1, None if step.dimension else step.id)
+    return found
+
+
+def measure_name(ctx: ReportContext, flow: Flow | None, measure: str) -> str:
+    step = flow.step(measure) if flow else None
+    if step is not None and not step.dimension:
+        text = step.text[ctx.lang]
+        return text if len(text) <= 70 else text[:67].rstrip() + "…"
+    key = f"report_dimension_{measure}"
+    return ctx.t(key) if key in ctx.config.catalog.keys() else measure
+
+
+def group_name(ctx: ReportContext, by: str, group: str | None) -> str:
+    return ctx.t(f"report_{by}_{group or 'unknown'}")
+
+
+async def build(ctx: ReportContext, rounds: Sequence[queries.RoundInfo], chosen: queries.RoundInfo, by: str | None) -> Report:
+    flow = ctx.config.flows.get(chosen.flow_id)
+    title = flow.title[ctx.lang] if flow else chosen.flow_id
+    date = chosen.opens_at.date().isoformat()
+    sections = [_participation(ctx, chosen)]
+    chart_list: list[Chart] = [_rate_chart(ctx, chosen)]
+    measures = measures_of(flow)
+    respondents = await queries.round_respondents(ctx.tx, chosen.id, ctx.reverse)
+    scores: dict[str, list[queries.Respondent]] = defaultdict(list)
+    for respondent in respondents:
+        scores[respondent.measure].append(respondent)
+    shown: dict[str, tuple[int, int]] = {}
+    for measure, (low, high, items, _) in measures.items():
+        people = scores.get(measure, [])
+        lines = await _measure_lines(ctx, rounds, chosen, measure, people, items, by)
+        sections.append(ReportSection(measure_name(ctx, flow, measure), tuple(lines)))
+        if people and not too_small(len(people), ctx.threshold):
+            shown[measure] = (low, high)
+    if shown:
+        chart_list.append(await _distribution_chart(ctx, flow, chosen, shown))
+    sections.extend(await text_section(ctx, flow, chosen.id))
+    if chosen.status == "open":
+        sections.insert(0, ReportSection(ctx.t("report_still_open"), ()))
+    return Report(ctx.audience, ctx.t("report_round_title", title=title, id=chosen.id, date=date), tuple(sections), tuple(chart_list), ctx.lang)
+
+
+def _participation(ctx: ReportContext, info: queries.RoundInfo) -> ReportSection:
+    rate = round(100 * info.rate) if info.rate is not None else 0
+    return ReportSection(ctx.t("report_participation"), (ctx.t("report_participation_line", done=info.done, invited=info.invited, rate=rate),))
+
+
+async def _measure_lines(
+    ctx: ReportContext,
+    rounds: Sequence[queries.RoundInfo],
+    chosen: queries.RoundInfo,
+    measure: str,
+    people: list[queries.Respondent],
+    items: int,
+    by: str | None,
+) -> list[str]:
+    if not people or too_small(len(people), ctx.threshold):
+        return [ctx.t("report_suppressed", threshold=ctx.threshold)]
+    summary = summarise([p.score for p in people])
+    lines = [ctx.t("report_measure_line", mean=number(summary.mean), median=number(summary.median), sd=number(summary.sd), n=summary.n)]
+    before = await _previous(ctx, rounds, chosen, measure)
+    if before is not None:
+        lines.append(change_line(ctx, before, summary))
+    if items > 1:
+        alpha = cronbach_alpha(await queries.item_rows(ctx.tx, chosen.id, measure, ctx.reverse))
+        if alpha is not None:
+            key = "report_alpha_ok" if alpha >= ALPHA_TRUSTWORTHY else "report_alpha_low"
+            lines.append(ctx.t(key, alpha=f"{alpha:.2f}"))
+    if by:
+        lines.append(ctx.t(f"report_by_{by}"))
+        groups: dict[str | None, list[float]] = defaultdict(list)
+        for p in people:
+            groups[p.sector if by == "sector" else p.side].append(p.score)
+        lines.extend(breakdown_lines(ctx, by, {g: summarise(v) for g, v in groups.items()}))
+    return lines
+
+
+def breakdown_lines(ctx: ReportContext, by: str, groups: dict[str | None, Summary]) -> list[str]:
+    """One line per group; small groups, and groups that would give a small one away, suppressed."""
+    cells = suppress_breakdown({g or "unknown": s.n for g, s in groups.items()}, ctx.threshold)
+    lines = []
+    for group, summary in sorted(groups.items(), key=lambda item: item[0] or "~"):
+        cell = cells.get(group or "unknown")
+        if cell is None:
+            continue
+        name = group_name(ctx, by, group)
+        if cell.suppressed:
+            lines.append(ctx.t("report_group_suppressed", group=name, threshold=ctx.threshold))
+        else:
+            lines.append(ctx.t("report_group_line", group=name, mean=number(summary.mean), n=summary.n))
+    return lines
+
+
+def change_line(ctx: ReportContext, before: Summary, after: Summary) -> str:
+    change = welch_change(before, after)
+    if change is None:
+        return ctx.t("report_change_unknown")
+    key = "report_change_notable" if change.notable else "report_change_noise"
+    return ctx.t(key, diff=signed(change.difference), low=signed(change.low), high=signed(change.high))
+
+
+async def _previous(ctx: ReportContext, rounds: Sequence[queries.RoundInfo], chosen: queries.RoundInfo, measure: str) -> Summary | None:
+    """The same measure in the latest earlier round that asked it, if enough answered there."""
+    earlier = [r for r in rounds if (r.opens_at, r.id) < (chosen.opens_at, chosen.id)]
+    for info in reversed(earlier):
+        if measure not in measures_of(ctx.config.flows.get(info.flow_id)):
+            continue
+        values = [p.score for p in await queries.round_respondents(ctx.tx, info.id, ctx.reverse) if p.measure == measure]
+        return summarise(values) if values and not too_small(len(values), ctx.threshold) else None
+    return None
+
+
+def _rate_chart(ctx: ReportContext, info: queries.RoundInfo) -> Chart:
+    rate = round(100 * info.rate) if info.rate is not None else 0
+    png = charts.response_rate(
+        ctx.t("report_chart_rate_title", id=info.id), info.done, info.invited, ctx.t("report_answered"), ctx.t("report_not_answered")
+    )
+    alt = ctx.t("report_chart_rate_alt", id=info.id, done=info.done, invited=info.invited, rate=rate)
+    return Chart(ctx.audience, png, alt, ctx.t("report_chart_rate_title", id=info.id), f"round-{info.id}-response-rate.png", ctx.lang)
+
+
+async def _distribution_chart(ctx: ReportContext, flow: Flow | None, info: queries.RoundInfo, shown: dict[str, tuple[int, int]]) -> Chart:
+    counts = await queries.answer_distribution(ctx.tx, info.id, ctx.reverse)
+    rows = {m: counts.get(m, {}) for m in shown}
+    low = min(lo for lo, _ in shown.values())
+    high = max(hi for _, hi in shown.values())
+    step = next((s for s in (flow.steps if flow else ()) if s.kind == "scale" and s.min_label), None)
+    ends = (step.min_label[ctx.lang], step.max_label[ctx.lang]) if step and step.min_label and step.max_label else ("", "")
+    names = {m: measure_name(ctx, flow, m) for m in rows}
+    title = ctx.t("report_chart_distribution_title", id=info.id)
+    png = charts.distributions(title, rows, (low, high), ends, names)
+    parts = []
+    for measure, dist in rows.items():
+        total = sum(dist.values()) or 1
+        agree = sum(n for point, n in dist.items() if point > (low + high) / 2)
+        parts.append(ctx.t("report_chart_distribution_part", measure=names[measure], share=round(100 * agree / total)))
+    alt = ctx.t("report_chart_distribution_alt", id=info.id, min=low, max=high, parts="; ".join(parts))
+    return Chart(ctx.audience, png, alt, title, f"round-{info.id}-answers.png", ctx.lang)
+
+
+async def member_names(ctx: ReportContext) -> list[str]:
+    return [m.display_name for m in await repo.members_of(ctx.tx, ctx.network.id)]

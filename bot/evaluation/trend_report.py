@@ -1,0 +1,115 @@
+"""`report trends`: each pulse dimension across rounds, with the change and its 95% interval."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+from bot.evaluation import charts, queries
+from bot.evaluation.anonymity import too_small
+from bot.evaluation.report import ReportContext, number
+from bot.evaluation.round_report import breakdown_lines, change_line, measure_name
+from bot.evaluation.stats import Summary, t_quantile
+from flows.arguments import ArgumentError
+from flows.messages import Chart, Report, ReportSection
+
+ORDER = ("knowing", "trust", "commitment")  # the seed's foundation, bottom up
+
+
+def _scale(ctx: ReportContext) -> tuple[int, int]:
+    lows, highs = [], []
+    for flow_id in ctx.config.flows.ids():
+        for step in ctx.config.flows[flow_id].steps:
+            if step.dimension and step.kind == "scale" and step.minimum is not None and step.maximum is not None:
+                lows.append(step.minimum)
+                highs.append(step.maximum)
+    return (min(lows), max(highs)) if lows else (1, 5)
+
+
+def _band(summary: Summary) -> tuple[float | None, float | None]:
+    if summary.mean is None or summary.sd is None or summary.n < 2:
+        return None, None
+    margin = t_quantile(0.975, summary.n - 1) * summary.sd / math.sqrt(summary.n)
+    return summary.mean - margin, summary.mean + margin
+
+
+async def build(ctx: ReportContext, rounds: Sequence[queries.RoundInfo], by: str | None) -> Report:
+    trends = await queries.dimension_trends(ctx.tx, [r.id for r in rounds], ctx.reverse)
+    with_data = [r for r in rounds if any(key[0] == r.id for key in trends)]
+    if not with_data:
+        raise ArgumentError("report_no_pulses")
+    found = {dimension for _, dimension in trends}
+    dimensions = [d for d in ORDER if d in found] + sorted(found - set(ORDER))
+    names = {d: measure_name(ctx, None, d) for d in dimensions}
+    panels: dict[str, list[charts.TrendPoint]] = {}
+    sections: list[ReportSection] = []
+    latest_texts = []
+    for dimension in dimensions:
+        points, shown = [], []
+        for info in with_data:
+            summary = trends.get((info.id, dimension))
+            label = info.opens_at.strftime("%Y-%m-%d")
+            if summary is None or too_small(summary.n, ctx.threshold):
+                points.append(charts.TrendPoint(label, None))
+                continue
+            low, high = _band(summary)
+            points.append(charts.TrendPoint(label, summary.mean, low, high))
+            shown.append((info, summary))
+        panels[dimension] = points
+        lines = _dimension_lines(ctx, with_data, dimension, shown, trends)
+        sections.append(ReportSection(names[dimension], tuple(lines)))
+        if shown:
+            latest_texts.append(f"{names[dimension]} {number(shown[-1][1].mean)}")
+    if by:
+        sections.append(await _by_section(ctx, with_data, dimensions, names, by))
+    first, last = with_data[0].opens_at.date().isoformat(), with_data[-1].opens_at.date().isoformat()
+    scale = _scale(ctx)
+    title = ctx.t("report_trends_title")
+    png = charts.trends(title, panels, scale, ctx.t("report_band"), names)
+    alt = ctx.t(
+        "report_chart_trends_alt",
+        dimensions=", ".join(names.values()),
+        rounds=len(with_data),
+        first=first,
+        last=last,
+        min=scale[0],
+        max=scale[1],
+        latest=", ".join(latest_texts) or "–",
+    )
+    chart = Chart(ctx.audience, png, alt, title, "pulse-trends.png", ctx.lang)
+    header = ReportSection(ctx.t("report_trends_span", rounds=len(with_data), first=first, last=last), ())
+    return Report(ctx.audience, title, (header, *sections), (chart,), ctx.lang)
+
+
+def _dimension_lines(
+    ctx: ReportContext,
+    rounds: Sequence[queries.RoundInfo],
+    dimension: str,
+    shown: list[tuple[queries.RoundInfo, Summary]],
+    trends: dict[tuple[int, str], Summary],
+) -> list[str]:
+    if not shown:
+        return [ctx.t("report_suppressed", threshold=ctx.threshold)]
+    info, latest = shown[-1]
+    lines = [ctx.t("report_trend_latest", mean=number(latest.mean), date=info.opens_at.date().isoformat(), n=latest.n)]
+    position = [r.id for r in rounds].index(info.id)
+    before = trends.get((rounds[position - 1].id, dimension)) if position > 0 else None
+    if before is not None and not too_small(before.n, ctx.threshold):
+        lines.append(change_line(ctx, before, latest))
+    if len(shown) > 1:
+        lines.append(ctx.t("report_trend_first", mean=number(shown[0][1].mean), date=shown[0][0].opens_at.date().isoformat()))
+    return lines
+
+
+async def _by_section(ctx: ReportContext, rounds: Sequence[queries.RoundInfo], dimensions: list[str], names: dict[str, str], by: str) -> ReportSection:
+    """The latest round's means per sector or side, with small groups suppressed."""
+    latest = rounds[-1]
+    groups = await queries.group_trends(ctx.tx, [latest.id], ctx.reverse, by)
+    lines = []
+    for dimension in dimensions:
+        cells = {(None if g == "unknown" else g): s for (r, d, g), s in groups.items() if d == dimension}
+        if not cells:
+            continue
+        lines.append(f"{names[dimension]}:")
+        lines.extend(f"  {line}" for line in breakdown_lines(ctx, by, cells))
+    return ReportSection(ctx.t(f"report_by_{by}") + f" ({latest.opens_at.date().isoformat()})", tuple(lines))
