@@ -101,7 +101,8 @@ class ConnectorFactory(ChannelServiceClientFactoryBase):
         self, context: TurnContext, claims_identity: ClaimsIdentity, use_anonymous: bool = False
     ) -> UserTokenClient:
         # Yhdessä never signs users in (no OAuth cards), so this client is never used to call out.
-        return UserTokenClient(app_id=claims_identity.get_app_id() or "", endpoint=AuthenticationConstants.AGENTS_SDK_OAUTH_URL, token="")
+        app_id = claims_identity.get_app_id() or "local-development"  # the SDK warns on every turn without one
+        return UserTokenClient(app_id=app_id, endpoint=AuthenticationConstants.AGENTS_SDK_OAUTH_URL, token="")
 
 
 def build_adapter(settings: Settings) -> tuple[CloudAdapter, ConnectorFactory, AgentAuthConfiguration]:
