@@ -25,8 +25,10 @@ async def ensure_default(tx: AsyncSession, config: EngineConfig, network: Networ
     dialect = tx.bind.dialect.name if tx.bind is not None else "sqlite"
     insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(ScheduleDefault)
     # The marker row, not the schedule, remembers it: a removed default must not come back.
-    marked = await tx.execute(insert.values(network_id=network.id, created_at=now).on_conflict_do_nothing())
-    if not marked.rowcount or DEFAULT_FLOW not in config.flows:
+    # RETURNING, not rowcount: drivers disagree on rowcount for ON CONFLICT DO NOTHING.
+    stmt = insert.values(network_id=network.id, created_at=now).on_conflict_do_nothing().returning(ScheduleDefault.network_id)
+    marked = (await tx.execute(stmt)).scalar_one_or_none() is not None
+    if not marked or DEFAULT_FLOW not in config.flows:
         return None
     schedule = Schedule(
         network_id=network.id,
