@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 
+import aiohttp
 from microsoft_agents.hosting.aiohttp import CloudAdapter
 from microsoft_agents.hosting.core import ChannelServiceClientFactoryBase, OutboundHostValidator, TurnContext
 from microsoft_agents.hosting.core.authorization import (
@@ -21,6 +22,8 @@ from microsoft_agents.hosting.core.authorization import (
 from microsoft_agents.hosting.core.connector import ConnectorClientBase
 from microsoft_agents.hosting.core.connector.client import UserTokenClient
 from microsoft_agents.hosting.core.connector.teams import TeamsConnectorClient
+from microsoft_agents.hosting.core.security import _SSRFConnector
+from microsoft_agents.hosting.core.security._middleware import _validator_middleware
 
 from bot.settings import Settings
 
@@ -76,6 +79,20 @@ class ConnectorFactory(ChannelServiceClientFactoryBase):
     def __init__(self, connections: Connections | None, validator: OutboundHostValidator) -> None:
         self.connections = connections
         self.validator = validator
+        self._pool: aiohttp.BaseConnector | None = None
+
+    def _session(self, endpoint: str) -> aiohttp.ClientSession:
+        """A session on one shared connection pool: the SDK opens a client per turn and per proactive
+        send, and a fresh pool each time would mean a new TCP (and TLS) connection per message.
+        With validation on, the pool is the SDK's SSRF-checking connector and its URL middleware."""
+        if self._pool is None or self._pool.closed:
+            self._pool = _SSRFConnector(self.validator._resolved_validator) if self.validator.enabled else aiohttp.TCPConnector()
+        middlewares = (_validator_middleware(self.validator),) if self.validator.enabled else ()
+        return aiohttp.ClientSession(base_url=endpoint, connector=self._pool, connector_owner=False, middlewares=middlewares)
+
+    async def close(self) -> None:
+        if self._pool is not None:
+            await self._pool.close()
 
     async def create_connector_client(
         self,
@@ -94,8 +111,7 @@ class ConnectorFactory(ChannelServiceClientFactoryBase):
             provider = self.connections.get_token_provider(claims_identity, service_url)
             token = await provider.get_access_token(audience or AuthenticationConstants.AGENTS_SDK_SCOPE, scopes or claims_identity.get_token_scope())
         endpoint = service_url if service_url.endswith("/") else service_url + "/"
-        session = self.validator.client({"base_url": endpoint}) if self.validator.enabled else None
-        return TeamsConnectorClient(endpoint=endpoint, token=token, session=session)
+        return TeamsConnectorClient(endpoint=endpoint, token=token, session=self._session(endpoint))
 
     async def create_user_token_client(
         self, context: TurnContext, claims_identity: ClaimsIdentity, use_anonymous: bool = False

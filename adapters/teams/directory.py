@@ -1,4 +1,8 @@
-"""Who is in a Teams channel or group chat, asked of the Bot Connector (for `reflect start … here`)."""
+"""Who is in a Teams channel or group chat, asked of the Bot Connector (for `reflect start … here`).
+
+It runs inside an engine turn (one open transaction), so it reads references without opening
+another and hands the roster's references to References.offer to be stored after the turn.
+"""
 
 from __future__ import annotations
 
@@ -9,22 +13,20 @@ from microsoft_agents.hosting.core.authorization import AuthenticationConstants,
 
 from adapters.teams.activities import PLATFORM
 from adapters.teams.connector import ConnectorFactory
+from adapters.teams.references import References
 from flows.events import MemberRef
-from storage import repository as repo
-from storage.database import Database
 
 log = logging.getLogger(__name__)
 
 
 class TeamsDirectory:
-    def __init__(self, db: Database, factory: ConnectorFactory, app_id: str | None) -> None:
-        self.db = db
+    def __init__(self, references: References, factory: ConnectorFactory, app_id: str | None) -> None:
+        self.references = references
         self.factory = factory
         self.app_id = app_id or ""
 
     async def channel_members(self, channel_key: str) -> Sequence[MemberRef]:
-        async with self.db.transaction() as tx:
-            data = await repo.load_reference(tx, channel_key)
+        data = await self.references.peek(channel_key)
         if data is None or not data.get("conversation"):
             log.warning("no Teams reference for %s; the round goes to the known members", channel_key)
             return []
@@ -36,11 +38,13 @@ class TeamsDirectory:
             await client.close()
         tenant = channel_key.split(":", 2)[1]
         bot_id = (data.get("bot") or {}).get("id")
-        members = [MemberRef(PLATFORM, tenant, a.aad_object_id or a.id, a.name or None) for a in roster if a.id != bot_id]
-        # Remember how to reach each of them, so their prompts can open a 1:1 chat if needed.
-        async with self.db.transaction() as tx:
-            for account, ref in zip([a for a in roster if a.id != bot_id], members):
-                if await repo.load_reference(tx, ref.key) is None:
-                    user = {"id": account.id, "name": account.name, "aad_object_id": account.aad_object_id}
-                    await repo.save_reference(tx, ref.key, PLATFORM, {**data, "user": user, "conversation": None})
+        people = [a for a in roster if a.id != bot_id]
+        members = [MemberRef(PLATFORM, tenant, a.aad_object_id or a.id, a.name or None) for a in people]
+        # How to reach each of them, so their prompts can open a 1:1 chat if the bot has none yet.
+        self.references.offer(
+            {
+                ref.key: {**data, "user": {"id": a.id, "name": a.name, "aad_object_id": a.aad_object_id}, "conversation": None}
+                for a, ref in zip(people, members)
+            }
+        )
         return members

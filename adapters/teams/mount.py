@@ -9,6 +9,7 @@ from microsoft_agents.hosting.aiohttp import jwt_authorization_decorator
 
 from adapters.teams.connector import build_adapter
 from adapters.teams.directory import TeamsDirectory
+from adapters.teams.references import References
 from adapters.teams.transport import TeamsTransport
 from adapters.teams.turns import TeamsBot, turn_error_handler
 from bot.app import Core
@@ -21,7 +22,8 @@ ROUTE = "/api/messages"
 async def mount(app: web.Application, core: Core) -> Mounted:
     settings = core.settings
     adapter, factory, auth = build_adapter(settings)
-    bot = TeamsBot(core)
+    references = References(core.db)
+    bot = TeamsBot(core, references)
     adapter.on_turn_error = turn_error_handler(bot)
     if not settings.teams_app_id:
         log.warning(
@@ -40,5 +42,5 @@ async def mount(app: web.Application, core: Core) -> Mounted:
         return response if response is not None else web.Response(status=202)
 
     app.router.add_post(ROUTE, messages)
-    core.config.directories["teams"] = TeamsDirectory(core.db, factory, settings.teams_app_id)
-    return Mounted(transport=TeamsTransport(adapter, core.db, core.catalog, settings.teams_app_id))
+    core.config.directories["teams"] = TeamsDirectory(references, factory, settings.teams_app_id)
+    return Mounted(transport=TeamsTransport(adapter, references, core.catalog, settings.teams_app_id), cleanup=[references.flush, factory.close])

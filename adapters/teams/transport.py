@@ -20,11 +20,10 @@ from microsoft_agents.hosting.core.authorization import AuthenticationConstants
 
 from adapters.teams import cards
 from adapters.teams.connector import HostNotAllowed
+from adapters.teams.references import References
 from adapters.transport import Pacing, RetryLater, Undeliverable
 from flows.i18n import Catalog
 from flows.messages import Chart, Document, Notice, Outbound, Prompt, PromptClosed, Report
-from storage import repository as repo
-from storage.database import Database
 
 log = logging.getLogger(__name__)
 
@@ -38,17 +37,16 @@ class TeamsTransport:
     platform = "teams"
     pacing = TEAMS_PACING
 
-    def __init__(self, adapter: ChannelServiceAdapter, db: Database, catalog: Catalog, app_id: str | None, timeout: float = 30.0) -> None:
+    def __init__(self, adapter: ChannelServiceAdapter, references: References, catalog: Catalog, app_id: str | None, timeout: float = 30.0) -> None:
         self.adapter = adapter
-        self.db = db
+        self.references = references
         self.catalog = catalog
         self.app_id = app_id or ""
         self.timeout = timeout
 
     async def deliver(self, message: Outbound) -> str | None:
         key = message.audience.key
-        async with self.db.transaction() as tx:
-            data = await repo.load_reference(tx, key)
+        data = await self.references.get(key)
         if data is None:
             raise Undeliverable(f"no Teams conversation reference for {key}: the bot has not met them yet")
         try:
@@ -140,8 +138,7 @@ class TeamsTransport:
             self.timeout,
         )
         full = {**data, "conversation": {"id": created["id"], "conversation_type": "personal", "is_group": False, "tenant_id": data.get("tenant_id")}}
-        async with self.db.transaction() as tx:
-            await repo.save_reference(tx, key, "teams", full)
+        await self.references.keep({key: full})
         return full
 
 

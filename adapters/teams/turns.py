@@ -8,13 +8,12 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
-from typing import Any
-
 from microsoft_agents.activity import Activity, ChannelAccount
 from microsoft_agents.hosting.core import TurnContext
 from microsoft_agents.hosting.core.connector import ConnectorClientBase
 
 from adapters.teams import activities
+from adapters.teams.references import References
 from bot.app import Core
 from flows.events import MemberAnswered, MemberRef
 from storage import repository as repo
@@ -25,8 +24,9 @@ log = logging.getLogger(__name__)
 class TeamsBot:
     """The Agent the CloudAdapter runs for each activity (the SDK's Agent protocol: on_turn)."""
 
-    def __init__(self, core: Core) -> None:
+    def __init__(self, core: Core, references: References) -> None:
         self.core = core
+        self.references = references
 
     @property
     def verbs(self) -> set[str]:
@@ -40,7 +40,7 @@ class TeamsBot:
             extra = activities.roster_events(activity, roster)
             translation.events.extend(extra.events)
             translation.partial_references.update(extra.partial_references)
-        await self._keep(translation.references, translation.partial_references)
+        await self.references.keep(translation.references, translation.partial_references)
         if translation.submit is not None:
             problem = await self._check(translation.submit)
             if problem is not None:
@@ -54,18 +54,6 @@ class TeamsBot:
         if client is None:
             return []
         return list(await client.conversations.get_conversation_members(conversation))
-
-    async def _keep(self, full: dict[str, dict[str, Any]], partial: dict[str, dict[str, Any]]) -> None:
-        """Store what changed: a re-delivered activity writes nothing; a partial never replaces a full one."""
-        if not full and not partial:
-            return
-        async with self.core.db.transaction() as tx:
-            for key, data in full.items():
-                if await repo.load_reference(tx, key) != data:
-                    await repo.save_reference(tx, key, "teams", data)
-            for key, data in partial.items():
-                if key not in full and await repo.load_reference(tx, key) is None:
-                    await repo.save_reference(tx, key, "teams", data)
 
     async def _check(self, submit: MemberAnswered) -> str | None:
         """A card answer that would be refused: the reason, so the card stays answerable."""

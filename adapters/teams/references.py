@@ -1,0 +1,113 @@
+"""Conversation references, stored in the database and remembered for a while in memory.
+
+Every inbound activity carries a reference and every proactive send needs one; reading the
+database for each would double the transactions on the message path. Entries expire, so a
+reference changed or erased elsewhere (another process, forget-me) is read again soon.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections import OrderedDict
+from typing import Any
+
+from sqlalchemy import select
+
+from storage import repository as repo
+from storage.models import ConversationReference
+from storage.database import Database
+
+PLATFORM = "teams"
+log = logging.getLogger(__name__)
+
+
+class References:
+    def __init__(self, db: Database, ttl: float = 300.0, size: int = 20_000) -> None:
+        self.db = db
+        self.ttl = ttl
+        self.size = size
+        self._known: OrderedDict[str, tuple[float, dict[str, Any]]] = OrderedDict()
+        self._saving: set[asyncio.Task[None]] = set()
+
+    def _cached(self, key: str) -> dict[str, Any] | None:
+        entry = self._known.get(key)
+        if entry is None or time.monotonic() - entry[0] > self.ttl:
+            return None
+        return entry[1]
+
+    def _remember(self, key: str, data: dict[str, Any]) -> None:
+        self._known[key] = (time.monotonic(), data)
+        self._known.move_to_end(key)
+        while len(self._known) > self.size:
+            self._known.popitem(last=False)
+
+    async def get(self, key: str) -> dict[str, Any] | None:
+        data = self._cached(key)
+        if data is not None:
+            return data
+        async with self.db.transaction() as tx:
+            data = await repo.load_reference(tx, key)
+        if data is not None:
+            self._remember(key, data)
+        return data
+
+    async def keep(self, full: dict[str, dict[str, Any]], partial: dict[str, dict[str, Any]] | None = None) -> None:
+        """Store what changed: the same reference again writes nothing; a partial one (a user known
+        from a roster, no chat yet) never replaces a stored one."""
+        partial = {k: v for k, v in (partial or {}).items() if k not in full and self._cached(k) is None}
+        changed = {k: v for k, v in full.items() if self._cached(k) != v}
+        if not changed and not partial:
+            return
+        async with self.db.transaction() as tx:
+            for key, data in changed.items():
+                if await repo.load_reference(tx, key) != data:
+                    await repo.save_reference(tx, key, PLATFORM, data)
+            for key, data in partial.items():
+                stored = await repo.load_reference(tx, key)
+                if stored is None:
+                    await repo.save_reference(tx, key, PLATFORM, data)
+                else:
+                    self._remember(key, stored)
+        for key, data in changed.items():
+            self._remember(key, data)
+
+    async def peek(self, key: str) -> dict[str, Any] | None:
+        """Read without opening a transaction: callable from inside an engine turn (the directory)."""
+        data = self._cached(key)
+        if data is not None:
+            return data
+        async with self.db.connect() as conn:
+            data = (await conn.execute(select(ConversationReference.data).where(ConversationReference.key == key))).scalar_one_or_none()
+        if data is not None:
+            self._remember(key, data)
+        return data
+
+    def offer(self, partial: dict[str, dict[str, Any]]) -> None:
+        """Partial references learnt inside an engine turn: usable at once, stored once the turn is over."""
+        fresh = {k: v for k, v in partial.items() if self._cached(k) is None}
+        if not fresh:
+            return
+        for key, data in fresh.items():
+            self._remember(key, data)
+        task = asyncio.get_running_loop().create_task(self._store_partial(fresh))
+        self._saving.add(task)
+        task.add_done_callback(self._saving.discard)
+
+    async def _store_partial(self, partial: dict[str, dict[str, Any]]) -> None:
+        try:
+            async with self.db.transaction() as tx:
+                for key, data in partial.items():
+                    stored = await repo.load_reference(tx, key)
+                    if stored is None:
+                        await repo.save_reference(tx, key, PLATFORM, data)
+                    else:
+                        self._remember(key, stored)
+        except Exception:  # the members stay reachable from memory; the next roster read retries
+            log.exception("could not store Teams references of %d roster members", len(partial))
+
+    async def flush(self) -> None:
+        """Wait for offered references to be stored (at shutdown, and in tests)."""
+        if self._saving:
+            await asyncio.gather(*list(self._saving), return_exceptions=True)
