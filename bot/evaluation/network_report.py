@@ -39,7 +39,7 @@ async def build(ctx: ReportContext, rounds: Sequence[queries.RoundInfo]) -> Repo
     unnamed = len(found.bridges) - len(named)
     lines = [
         ctx.t("report_network_size", members=found.members, ties=found.ties, answered=respondents),
-        ctx.t("report_network_density", density=f"{found.density:.2f}"),
+        ctx.t("report_network_density", density=ctx.num(found.density, 2)),
         ctx.t("report_network_cross_sector", share=_percent(found.cross_sector)),
         ctx.t("report_network_cross_org", share=_percent(found.cross_organisation)),
         ctx.t("report_network_isolated", count=found.isolated),

@@ -99,8 +99,22 @@ async def visible_rounds(tx: AsyncSession, network: Network, member: Member | No
     ]
 
 
-async def dimension_trends(tx: AsyncSession, round_ids: Sequence[int], reverse: Mapping[str, int]) -> dict[tuple[int, str], Summary]:
-    """(round, dimension) -> summary of respondent scores, for pulse dimensions across many rounds."""
+async def dimension_trends(tx: AsyncSession, rounds: Sequence[RoundInfo], reverse: Mapping[str, int]) -> dict[tuple[int, str], Summary]:
+    """(round, dimension) -> summary of respondent scores, for pulse dimensions across many rounds.
+
+    Closed anonymous rounds are aggregated once and kept (bot.evaluation.cache); the rest live.
+    """
+    from bot.evaluation import cache
+
+    settled = {r.id for r in rounds if r.status == "closed" and r.anonymous}
+    found = await cache.load(tx, settled)
+    missing = [r.id for r in rounds if r.id not in {key[0] for key in found}]
+    fresh = await _dimension_moments(tx, missing, reverse)
+    await cache.store(tx, [r for r in missing if r in settled], fresh)
+    return cache.summaries({**found, **fresh})
+
+
+async def _dimension_moments(tx: AsyncSession, round_ids: Sequence[int], reverse: Mapping[str, int]) -> dict[tuple[int, str], tuple[int, float, float]]:
     if not round_ids:
         return {}
     per_respondent = (
@@ -121,7 +135,7 @@ async def dimension_trends(tx: AsyncSession, round_ids: Sequence[int], reverse: 
         func.sum(per_respondent.c.score * per_respondent.c.score),
     ).group_by(per_respondent.c.round_id, per_respondent.c.measure)
     return {
-        (round_id, measure): from_moments(int(n), float(total), float(squares))
+        (round_id, measure): (int(n), float(total), float(squares))
         for round_id, measure, n, total, squares in (await tx.execute(stmt)).all()
     }
 
@@ -178,20 +192,30 @@ async def answer_distribution(tx: AsyncSession, round_id: int, reverse: Mapping[
     return found
 
 
-async def item_rows(tx: AsyncSession, round_id: int, dimension: str, reverse: Mapping[str, int]) -> list[list[float]]:
-    """Complete item rows of one dimension (one per respondent, items in step order) for alpha."""
-    stmt = (
-        select(Response.submission, Response.step_id, scored(reverse))
-        .where(Response.round_id == round_id, Response.dimension == dimension, Response.value_num.is_not(None))
-        .order_by(Response.submission)
+async def alpha_moments(tx: AsyncSession, round_id: int, dimension: str, reverse: Mapping[str, int]) -> tuple[list[tuple[int, float, float]], tuple[int, float, float]] | None:
+    """What Cronbach's alpha needs, aggregated in SQL over respondents who answered every item:
+    (n, sum, sum of squares) per item, and the same for the respondents' totals."""
+    value = scored(reverse)
+    base = (Response.round_id == round_id, Response.dimension == dimension, Response.value_num.is_not(None))
+    items = (await tx.execute(select(func.count(func.distinct(Response.step_id))).where(*base))).scalar_one()
+    if items < 2:
+        return None
+    complete = (
+        select(Response.submission.label("submission"), func.sum(value).label("total"))
+        .where(*base)
+        .group_by(Response.submission)
+        .having(func.count() == items)
+        .subquery()
     )
-    by_submission: dict[str, dict[str, float]] = {}
-    steps: set[str] = set()
-    for submission, step_id, value in (await tx.execute(stmt)).all():
-        by_submission.setdefault(submission, {})[step_id] = float(value)
-        steps.add(step_id)
-    ordered = sorted(steps)
-    return [[items[s] for s in ordered] for items in by_submission.values() if len(items) == len(ordered)]
+    totals = (await tx.execute(select(func.count(), func.sum(complete.c.total), func.sum(complete.c.total * complete.c.total)))).one()
+    per_item = (
+        select(func.count(), func.sum(value), func.sum(value * value))
+        .join(complete, complete.c.submission == Response.submission)
+        .where(*base)
+        .group_by(Response.step_id)
+    )
+    rows = [(int(n), float(t), float(q)) for n, t, q in (await tx.execute(per_item)).all()]
+    return rows, (int(totals[0]), float(totals[1] or 0), float(totals[2] or 0))
 
 
 async def text_answers(tx: AsyncSession, round_id: int, step_ids: Sequence[str]) -> dict[str, list[str]]:

@@ -78,6 +78,12 @@ class ReportContext:
     def t(self, key: str, **values: Any) -> str:
         return self.config.catalog.t(self.lang, key, **values)
 
+    def num(self, value: float | None, digits: int = 1) -> str:
+        return localise(number(value, digits), self.lang)
+
+    def sign(self, value: float) -> str:
+        return localise(signed(value), self.lang)
+
 
 class Reporter:
     def __init__(self, config: EngineConfig, settings: Settings, synthesiser: Synthesiser | None = None) -> None:
@@ -106,6 +112,8 @@ class Reporter:
             chosen = next((r for r in rounds if r.id == request.round_id), None)
             if chosen is None:
                 raise ArgumentError("report_bad_round", value=request.round_id)
+        if chosen.flow_id == network_report.MAP_FLOW:
+            return await network_report.build(ctx, [r for r in rounds if (r.opens_at, r.id) <= (chosen.opens_at, chosen.id)])
         return await round_report.build(ctx, rounds, chosen, request.by)
 
 
@@ -124,4 +132,11 @@ def number(value: float | None, digits: int = 1) -> str:
 
 
 def signed(value: float) -> str:
+    if abs(value) < 0.005:
+        return "0.00"  # not "−0.00": a rounding artefact reads like a fall
     return f"{value:+.2f}".replace("-", "−")
+
+
+def localise(text: str, lang: str) -> str:
+    """Finnish and Swedish write a decimal comma."""
+    return text.replace(".", ",") if lang in ("fi", "sv") else text

@@ -7,8 +7,8 @@ from collections.abc import Sequence
 
 from bot.evaluation import charts, queries
 from bot.evaluation.anonymity import suppress_breakdown, too_small
-from bot.evaluation.report import ReportContext, number, signed
-from bot.evaluation.stats import ALPHA_TRUSTWORTHY, Summary, cronbach_alpha, summarise, welch_change
+from bot.evaluation.report import ReportContext
+from bot.evaluation.stats import ALPHA_TRUSTWORTHY, Summary, alpha_from_moments, summarise, welch_change
 from bot.evaluation.text_section import text_section
 from flows.definition import Flow
 from flows.messages import Chart, Report, ReportSection
@@ -83,15 +83,16 @@ async def _measure_lines(
     if not people or too_small(len(people), ctx.threshold):
         return [ctx.t("report_suppressed", threshold=ctx.threshold)]
     summary = summarise([p.score for p in people])
-    lines = [ctx.t("report_measure_line", mean=number(summary.mean), median=number(summary.median), sd=number(summary.sd), n=summary.n)]
+    lines = [ctx.t("report_measure_line", mean=ctx.num(summary.mean), median=ctx.num(summary.median), sd=ctx.num(summary.sd), n=summary.n)]
     before = await _previous(ctx, rounds, chosen, measure)
     if before is not None:
         lines.append(change_line(ctx, before, summary))
     if items > 1:
-        alpha = cronbach_alpha(await queries.item_rows(ctx.tx, chosen.id, measure, ctx.reverse))
+        moments = await queries.alpha_moments(ctx.tx, chosen.id, measure, ctx.reverse)
+        alpha = alpha_from_moments(*moments) if moments else None
         if alpha is not None:
             key = "report_alpha_ok" if alpha >= ALPHA_TRUSTWORTHY else "report_alpha_low"
-            lines.append(ctx.t(key, alpha=f"{alpha:.2f}"))
+            lines.append(ctx.t(key, alpha=ctx.num(alpha, 2)))
     if by:
         lines.append(ctx.t(f"report_by_{by}"))
         groups: dict[str | None, list[float]] = defaultdict(list)
@@ -113,7 +114,7 @@ def breakdown_lines(ctx: ReportContext, by: str, groups: dict[str | None, Summar
         if cell.suppressed:
             lines.append(ctx.t("report_group_suppressed", group=name, threshold=ctx.threshold))
         else:
-            lines.append(ctx.t("report_group_line", group=name, mean=number(summary.mean), n=summary.n))
+            lines.append(ctx.t("report_group_line", group=name, mean=ctx.num(summary.mean), n=summary.n))
     return lines
 
 
@@ -122,7 +123,7 @@ def change_line(ctx: ReportContext, before: Summary, after: Summary) -> str:
     if change is None:
         return ctx.t("report_change_unknown")
     key = "report_change_notable" if change.notable else "report_change_noise"
-    return ctx.t(key, diff=signed(change.difference), low=signed(change.low), high=signed(change.high))
+    return ctx.t(key, diff=ctx.sign(change.difference), low=ctx.sign(change.low), high=ctx.sign(change.high))
 
 
 async def _previous(ctx: ReportContext, rounds: Sequence[queries.RoundInfo], chosen: queries.RoundInfo, measure: str) -> Summary | None:
@@ -131,9 +132,18 @@ async def _previous(ctx: ReportContext, rounds: Sequence[queries.RoundInfo], cho
     for info in reversed(earlier):
         if measure not in measures_of(ctx.config.flows.get(info.flow_id)):
             continue
-        values = [p.score for p in await queries.round_respondents(ctx.tx, info.id, ctx.reverse) if p.measure == measure]
-        return summarise(values) if values and not too_small(len(values), ctx.threshold) else None
+        summary = await _summary_of(ctx, info, measure)
+        return summary if summary is not None and not too_small(summary.n, ctx.threshold) else None
     return None
+
+
+async def _summary_of(ctx: ReportContext, info: queries.RoundInfo, measure: str) -> Summary | None:
+    # Pulse dimensions come from the kept per-round aggregates; single-step measures are small.
+    trends = await queries.dimension_trends(ctx.tx, [info], ctx.reverse)
+    if (info.id, measure) in trends:
+        return trends[(info.id, measure)]
+    values = [p.score for p in await queries.round_respondents(ctx.tx, info.id, ctx.reverse) if p.measure == measure]
+    return summarise(values) if values else None
 
 
 def _rate_chart(ctx: ReportContext, info: queries.RoundInfo) -> Chart:

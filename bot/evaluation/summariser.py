@@ -26,6 +26,8 @@ class ReportSummariser:
         chosen = next((r for r in rounds if r.id == round_.id), None)
         if chosen is None:
             return []
+        # Keep the settled round's pulse aggregates now, so later trend reports need not recompute them.
+        await queries.dimension_trends(tx, [chosen], ctx.reverse)
         try:
             report = await round_report.build(ctx, rounds, chosen, None)
         except ArgumentError as problem:

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 
 from bot.evaluation import charts, queries
 from bot.evaluation.anonymity import too_small
-from bot.evaluation.report import ReportContext, number
+from bot.evaluation.report import ReportContext
 from bot.evaluation.round_report import breakdown_lines, change_line, measure_name
 from bot.evaluation.stats import Summary, t_quantile
 from flows.arguments import ArgumentError
@@ -34,7 +34,7 @@ def _band(summary: Summary) -> tuple[float | None, float | None]:
 
 
 async def build(ctx: ReportContext, rounds: Sequence[queries.RoundInfo], by: str | None) -> Report:
-    trends = await queries.dimension_trends(ctx.tx, [r.id for r in rounds], ctx.reverse)
+    trends = await queries.dimension_trends(ctx.tx, rounds, ctx.reverse)
     with_data = [r for r in rounds if any(key[0] == r.id for key in trends)]
     if not with_data:
         raise ArgumentError("report_no_pulses")
@@ -59,7 +59,7 @@ async def build(ctx: ReportContext, rounds: Sequence[queries.RoundInfo], by: str
         lines = _dimension_lines(ctx, with_data, dimension, shown, trends)
         sections.append(ReportSection(names[dimension], tuple(lines)))
         if shown:
-            latest_texts.append(f"{names[dimension]} {number(shown[-1][1].mean)}")
+            latest_texts.append(f"{names[dimension]} {ctx.num(shown[-1][1].mean)}")
     if by:
         sections.append(await _by_section(ctx, with_data, dimensions, names, by))
     first, last = with_data[0].opens_at.date().isoformat(), with_data[-1].opens_at.date().isoformat()
@@ -91,13 +91,13 @@ def _dimension_lines(
     if not shown:
         return [ctx.t("report_suppressed", threshold=ctx.threshold)]
     info, latest = shown[-1]
-    lines = [ctx.t("report_trend_latest", mean=number(latest.mean), date=info.opens_at.date().isoformat(), n=latest.n)]
+    lines = [ctx.t("report_trend_latest", mean=ctx.num(latest.mean), date=info.opens_at.date().isoformat(), n=latest.n)]
     position = [r.id for r in rounds].index(info.id)
     before = trends.get((rounds[position - 1].id, dimension)) if position > 0 else None
     if before is not None and not too_small(before.n, ctx.threshold):
         lines.append(change_line(ctx, before, latest))
     if len(shown) > 1:
-        lines.append(ctx.t("report_trend_first", mean=number(shown[0][1].mean), date=shown[0][0].opens_at.date().isoformat()))
+        lines.append(ctx.t("report_trend_first", mean=ctx.num(shown[0][1].mean), date=shown[0][0].opens_at.date().isoformat()))
     return lines
 
 

@@ -1,12 +1,14 @@
-"""Evaluation: a covering index so reports aggregate respondents' scores without a sort.
+"""Evaluation: a covering index for respondents' scores, and kept aggregates of settled rounds.
 
-Trends group every pulse answer by (round, dimension, submission); with this index SQLite and
-PostgreSQL walk the index in that order and never touch the table rows.
+Trends group every pulse answer by (round, dimension, submission); with the index SQLite and
+PostgreSQL walk it in that order and never touch the table rows. evaluation_round_stats keeps
+the per-round aggregates of closed anonymous rounds (see bot/evaluation/cache.py).
 
 Revision ID: 0005
 Revises: 0001
 """
 
+import sqlalchemy as sa
 from alembic import op
 
 revision = "0005"
@@ -16,6 +18,16 @@ depends_on = None
 
 
 def upgrade() -> None:
+    op.create_table(
+        "evaluation_round_stats",
+        sa.Column("round_id", sa.Integer(), nullable=False),
+        sa.Column("measure", sa.String(length=100), nullable=False),
+        sa.Column("n", sa.Integer(), nullable=False),
+        sa.Column("total", sa.Float(), nullable=False),
+        sa.Column("squares", sa.Float(), nullable=False),
+        sa.ForeignKeyConstraint(["round_id"], ["rounds.id"], ondelete="CASCADE"),
+        sa.PrimaryKeyConstraint("round_id", "measure"),
+    )
     op.create_index(
         "ix_responses_evaluation",
         "responses",
@@ -26,3 +38,4 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_index("ix_responses_evaluation", table_name="responses")
+    op.drop_table("evaluation_round_stats")
