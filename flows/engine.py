@@ -73,8 +73,10 @@ class Engine:
     async def _begin(self, tx: Any, event: InboundEvent) -> Turn | None:
         if not await repo.claim_event(tx, event.idempotency_key):
             return None
-        network = await self.network(tx, event.network)
-        member, created = await ensure_member(tx, self.config, network, event.member)
+        network, known = await repo.network_and_member(tx, event.network.key, event.member.key)
+        if network is None:
+            network = await self.network(tx, event.network)
+        member, created = await ensure_member(tx, self.config, network, event.member, known)
         turn = Turn(tx, self.config, network, member, event.channel, getattr(event, "is_direct", event.channel is None))
         if created:
             await self._welcome_first(turn)

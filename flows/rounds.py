@@ -18,9 +18,11 @@ from storage import repository as repo
 from storage.models import Member, MemberSession, Network, Response, Round, utcnow
 
 
-async def ensure_member(tx: AsyncSession, config: EngineConfig, network: Network, ref: MemberRef) -> tuple[Member, bool]:
+async def ensure_member(
+    tx: AsyncSession, config: EngineConfig, network: Network, ref: MemberRef, known: Member | None = None
+) -> tuple[Member, bool]:
     """The member row for `ref`, created on first sight; True when it was just created."""
-    member = await repo.member_by_key(tx, network.id, ref.key)
+    member = known or await repo.member_by_key(tx, network.id, ref.key)
     if member is not None:
         if ref.display_name and member.display_name != ref.display_name and member.display_name == ref.user:
             member.display_name = ref.display_name
@@ -240,5 +242,4 @@ async def close_round(tx: AsyncSession, config: EngineConfig, network: Network, 
 
 
 async def round_by_id(tx: AsyncSession, network: Network, round_id: int) -> Round | None:
-    stmt = select(Round).where(Round.id == round_id, Round.network_id == network.id)
-    return (await tx.execute(stmt)).scalar_one_or_none()
+    return await repo.round_in_network(tx, network.id, round_id)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -50,6 +51,14 @@ class Database:
                 Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
         else:
             kwargs.update(pool_size=10, max_overflow=20, pool_pre_ping=True)
+        self._write_lock: asyncio.Lock | None = None
+        self._lock_holder: asyncio.Task[Any] | None = None
+        if self.dialect == "sqlite":
+            from storage.sqlite_inline import InlineConnection
+
+            path = make_url(self.url).database or ":memory:"
+            kwargs["async_creator"] = lambda: InlineConnection.connect(path)
+            self._write_lock = asyncio.Lock()
         self.engine: AsyncEngine = create_async_engine(self.url, **kwargs)
         if self.dialect == "sqlite":
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
@@ -62,13 +71,34 @@ class Database:
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncSession]:
         """One unit of work: commits when the block ends, rolls back if it raises."""
-        async with self.sessions() as session:
-            async with session.begin():
-                yield session
+        async with self._serialised():
+            async with self.sessions() as session:
+                async with session.begin():
+                    yield session
+
+    @asynccontextmanager
+    async def _serialised(self) -> AsyncIterator[None]:
+        """On SQLite, one transaction at a time in this process (SQLite has one writer anyway).
+
+        SQLite statements run on the event loop's thread, so a second writer busy-waiting for the
+        first would stall the loop the first one needs to finish.
+        """
+        if self._write_lock is None:
+            yield
+            return
+        task = asyncio.current_task()
+        if task is not None and task is self._lock_holder:
+            raise RuntimeError("a transaction was opened inside another one; pass the open one in instead")
+        async with self._write_lock:
+            self._lock_holder = task
+            try:
+                yield
+            finally:
+                self._lock_holder = None
 
     async def upgrade(self) -> None:
         """Bring the schema up to date (run at every start; cheap when nothing is due)."""
-        async with self.engine.begin() as conn:
+        async with self._serialised(), self.engine.begin() as conn:
             if self.is_postgres:
                 from sqlalchemy import text
 

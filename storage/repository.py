@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import bindparam, delete, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -29,21 +29,50 @@ def _insert(session: AsyncSession, model: Any) -> Any:
     return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(model)
 
 
+# The statements of every engine turn are built once: building a statement costs more than
+# running it on SQLite.
+_CLAIM = {
+    name: insert(InboundEvent)
+    .values(key=bindparam("key"), received_at=bindparam("at"))
+    .on_conflict_do_nothing()
+    .returning(InboundEvent.key)
+    for name, insert in (("sqlite", sqlite.insert), ("postgresql", postgresql.insert))
+}
+_NETWORK_AND_MEMBER = (
+    select(Network, Member)
+    .outerjoin(Member, (Member.network_id == Network.id) & (Member.key == bindparam("member")))
+    .where(Network.key == bindparam("network"))
+)
+_NETWORK = select(Network).where(Network.key == bindparam("network"))
+_MEMBER = select(Member).where(Member.network_id == bindparam("network_id"), Member.key == bindparam("member"))
+_SESSION = select(MemberSession).where(MemberSession.round_id == bindparam("round_id"), MemberSession.member_id == bindparam("member_id"))
+_ROUND = select(Round).where(Round.id == bindparam("round_id"), Round.network_id == bindparam("network_id"))
+
+
 async def claim_event(session: AsyncSession, key: str) -> bool:
     """Record an inbound event's idempotency key; False if it was handled before."""
-    stmt = _insert(session, InboundEvent).values(key=key, received_at=utcnow()).on_conflict_do_nothing()
+    dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
     # rowcount is not reliable for ON CONFLICT DO NOTHING across drivers; RETURNING is.
-    result = await session.execute(stmt.returning(InboundEvent.key))
+    result = await session.execute(_CLAIM[dialect], {"key": key, "at": utcnow()})
     return result.scalar_one_or_none() is not None
 
 
+async def network_and_member(session: AsyncSession, network_key: str, member_key: str) -> tuple[Network | None, Member | None]:
+    """Both in one query: every turn starts with them."""
+    row = (await session.execute(_NETWORK_AND_MEMBER, {"network": network_key, "member": member_key})).first()
+    return (None, None) if row is None else (row[0], row[1])
+
+
 async def network_by_key(session: AsyncSession, key: str) -> Network | None:
-    return (await session.execute(select(Network).where(Network.key == key))).scalar_one_or_none()
+    return (await session.execute(_NETWORK, {"network": key})).scalar_one_or_none()
 
 
 async def member_by_key(session: AsyncSession, network_id: int, key: str) -> Member | None:
-    stmt = select(Member).where(Member.network_id == network_id, Member.key == key)
-    return (await session.execute(stmt)).scalar_one_or_none()
+    return (await session.execute(_MEMBER, {"network_id": network_id, "member": key})).scalar_one_or_none()
+
+
+async def round_in_network(session: AsyncSession, network_id: int, round_id: int) -> Round | None:
+    return (await session.execute(_ROUND, {"round_id": round_id, "network_id": network_id})).scalar_one_or_none()
 
 
 async def members_of(session: AsyncSession, network_id: int) -> Sequence[Member]:
@@ -67,8 +96,7 @@ async def latest_rounds(session: AsyncSession, network_id: int, limit: int = 10)
 
 
 async def session_of(session: AsyncSession, round_id: int, member_id: int) -> MemberSession | None:
-    stmt = select(MemberSession).where(MemberSession.round_id == round_id, MemberSession.member_id == member_id)
-    return (await session.execute(stmt)).scalar_one_or_none()
+    return (await session.execute(_SESSION, {"round_id": round_id, "member_id": member_id})).scalar_one_or_none()
 
 
 async def open_sessions(session: AsyncSession, member_id: int) -> Sequence[tuple[MemberSession, Round]]:
