@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 import getpass
 import logging
 import re
@@ -65,7 +66,19 @@ async def run_console(core: Core, member: MemberRef) -> int:
     async def pending() -> list[Prompt]:
         return await core.engine.pending_prompts(NETWORK, member)
 
-    await loop(member, core.handle, dispatcher.drain, pending, announce)
+    from bot.server import start_scheduler
+
+    # Scheduled rounds fire while someone is in the console too; the background dispatcher shows
+    # their prompts without waiting for the next line.
+    scheduler = await start_scheduler(core)
+    background = asyncio.create_task(dispatcher.run(), name="outbox")
+    try:
+        await loop(member, core.handle, dispatcher.drain, pending, announce)
+    finally:
+        dispatcher.stop()
+        await asyncio.gather(background, return_exceptions=True)
+        if scheduler is not None:
+            await scheduler.stop()
     return 0
 
 

@@ -57,12 +57,15 @@ async def build_web_app(core: Core, adapters: list[str]) -> tuple[web.Applicatio
     return app, mounted
 
 
-def _scheduler(core: Core) -> Any:
+async def start_scheduler(core: Core) -> Any:
+    """The scheduler service, started, if the scheduling module is installed."""
     try:
         module = importlib.import_module("bot.scheduling.service")
     except ModuleNotFoundError:
         return None
-    return module.SchedulerService(core)
+    scheduler = module.SchedulerService(core)
+    await scheduler.start()
+    return scheduler
 
 
 async def serve(core: Core, adapters: list[str], host: str, port: int, ready: asyncio.Event | None = None) -> int:
@@ -76,9 +79,7 @@ async def serve(core: Core, adapters: list[str], host: str, port: int, ready: as
     tasks = [asyncio.create_task(dispatcher.run(), name="outbox")]
     for m in mounted:
         tasks += [asyncio.create_task(job(), name="adapter") for job in m.background]
-    scheduler = _scheduler(core)
-    if scheduler is not None:
-        await scheduler.start()
+    scheduler = await start_scheduler(core)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
