@@ -109,6 +109,11 @@ async def prepare(db_url: str, members: int) -> int:
     await core.close()
     with sqlite3.connect(db_url.removeprefix("sqlite:///")) as conn:
         conn.execute("UPDATE outbox SET status = 'sent'")
+        # Delivering those invitations opened each member's DM; the transport keeps its id.
+        conn.executemany(
+            "INSERT INTO conversation_refs (key, platform, data, updated_at) VALUES (?, 'slack', ?, CURRENT_TIMESTAMP)",
+            [(f"slack:dm:slack:{TEAM}:U{i:05d}", json.dumps({"channel": f"D{i:05d}"})) for i in range(members)],
+        )
         (round_id,) = conn.execute("SELECT max(id) FROM rounds").fetchone()
     return int(round_id)
 

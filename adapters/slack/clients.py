@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Protocol
 
+import aiohttp
 from slack_sdk.web.async_client import AsyncWebClient
 
 DEFAULT_API_URL = "https://slack.com/api/"
@@ -30,9 +31,17 @@ class SlackClients:
 
     def __init__(self, base_url: str, token: str | None = None, tokens: BotTokens | None = None) -> None:
         self.base_url = base_url
-        self.default = AsyncWebClient(token=token, base_url=base_url) if token else None
+        # Without a shared session slack_sdk opens a new connection for every call.
+        self.session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30))
+        self.default = self.client(token) if token else None
         self.tokens = tokens
         self._by_token: dict[str, AsyncWebClient] = {}
+
+    def client(self, token: str | None = None) -> AsyncWebClient:
+        return AsyncWebClient(token=token, base_url=self.base_url, session=self.session)
+
+    async def close(self) -> None:
+        await self.session.close()
 
     async def for_team(self, team_id: str) -> AsyncWebClient:
         if self.tokens is not None:
@@ -40,7 +49,7 @@ class SlackClients:
             if token:
                 client = self._by_token.get(token)
                 if client is None:
-                    client = self._by_token[token] = AsyncWebClient(token=token, base_url=self.base_url)
+                    client = self._by_token[token] = self.client(token)
                 return client
         if self.default is not None:
             # One workspace; Slack Connect members of other teams are reached through it too.

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import logging
 import re
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from slack_bolt.async_app import AsyncApp
@@ -20,6 +21,7 @@ from sqlalchemy import or_, select
 from adapters.slack import events
 from adapters.slack.blocks import question_block_id, text_modal
 from adapters.slack.home import home_view
+from adapters.slack.work import WorkQueue
 from flows.events import ChannelRef, InboundEvent, MemberRef, NetworkRef
 from storage import repository as repo
 from storage.models import Round
@@ -30,15 +32,24 @@ log = logging.getLogger(__name__)
 class Listeners:
     """Registers every listener on a bolt app; `core` is the composition root's Core."""
 
-    def __init__(self, core: Any) -> None:
+    def __init__(self, core: Any, remember_question: Callable[[str, dict[str, str]], None], work: WorkQueue) -> None:
         self.core = core
+        self.remember_question = remember_question
+        self.work = work
 
-    async def run(self, event: InboundEvent) -> None:
-        """One engine turn. Already acknowledged, so a failure is logged, never sent back to Slack."""
-        try:
-            await self.core.handle(event)
-        except Exception:
-            log.exception("slack: handling %s failed", type(event).__name__)
+    async def run(self, event: InboundEvent, then: Callable[[], Awaitable[None]] | None = None) -> None:
+        """Queue one engine turn (and what follows it). Already acknowledged, so a failure is
+        logged, never sent back to Slack."""
+
+        async def job() -> None:
+            try:
+                await self.core.handle(event)
+            except Exception:
+                log.exception("slack: handling %s failed", type(event).__name__)
+            if then is not None:
+                await then()
+
+        self.work.put(job)
 
     def register(self, bolt: AsyncApp) -> None:
         bolt.command(re.compile(r"^/.+"))(self.on_command)
@@ -58,12 +69,19 @@ class Listeners:
         await ack()
         await self.run(events.command_event(body))
 
+    def _keep_question(self, body: dict[str, Any], ref: str) -> None:
+        handle = events.reply_handle(body)
+        message = body.get("message") or {}
+        if handle and message:
+            head = next((b["elements"][0].get("text", "") for b in message.get("blocks") or () if b.get("type") == "context" and b.get("elements")), "")
+            self.remember_question(handle, {"head": head, "text": _question_text(body, ref)})
+
     async def on_choose(self, ack: Any, body: dict[str, Any], action: dict[str, Any], client: AsyncWebClient) -> None:
         await ack()
         event = events.choose_event(body, action)
         if event is not None:
-            await self.run(event)
-            await self._refresh_home(body, client)
+            self._keep_question(body, event.prompt_ref)
+            await self.run(event, lambda: self._refresh_home(body, client))
 
     async def on_pick(self, ack: Any) -> None:
         await ack()  # a tick in checkboxes is kept in the message state until submit
@@ -72,8 +90,8 @@ class Listeners:
         await ack()
         event = events.submit_event(body, action)
         if event is not None:
-            await self.run(event)
-            await self._refresh_home(body, client)
+            self._keep_question(body, event.prompt_ref)
+            await self.run(event, lambda: self._refresh_home(body, client))
 
     async def on_open(self, ack: Any, body: dict[str, Any], action: dict[str, Any], client: AsyncWebClient) -> None:
         """views.open right away: the trigger_id expires three seconds after the click."""
@@ -82,6 +100,7 @@ class Listeners:
         ref = str(meta.get("ref", ""))
         lang = str(meta.get("lang") or "en")
         question = _question_text(body, ref)
+        self._keep_question(body, ref)
         metadata = events.modal_metadata(body, ref, lang, bool(meta.get("req", True)))
         view = text_modal(ref, question, lang, meta.get("max"), bool(meta.get("req", True)), metadata, self.core.catalog)
         await client.views_open(trigger_id=body["trigger_id"], view=view)
@@ -93,14 +112,14 @@ class Listeners:
             await ack(response_action="errors", errors={events.TEXT_BLOCK: problem})
             return
         await ack()
-        await self.run(event)
         if json.loads(body["view"].get("private_metadata") or "{}").get("home"):
-            await self._publish_home(client, event.network, event.member)
+            await self.run(event, lambda: self._publish_home(client, event.network, event.member))
+        else:
+            await self.run(event)
 
     async def on_command_action(self, ack: Any, body: dict[str, Any], action: dict[str, Any], client: AsyncWebClient) -> None:
         await ack()
-        await self.run(events.command_action_event(body, action))
-        await self._refresh_home(body, client)
+        await self.run(events.command_action_event(body, action), lambda: self._refresh_home(body, client))
 
     async def on_mention(self, body: dict[str, Any]) -> None:
         await self.run(events.mention_event(body))

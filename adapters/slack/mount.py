@@ -9,16 +9,17 @@ from typing import Any
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.async_app import AsyncApp
-from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack.clients import SlackClients, api_url
 from adapters.slack.directory import SlackDirectory
 from adapters.slack.listeners import Listeners
 from adapters.slack.transport import SlackTransport
+from adapters.slack.work import WorkQueue
 from bot.settings import Settings, SettingsError
 
 log = logging.getLogger(__name__)
 EVENTS_PATH = "/slack/events"
+WORK = web.AppKey("slack_work", WorkQueue)  # tests wait on it for the work after an ack
 
 
 def check_settings(settings: Settings) -> None:
@@ -42,7 +43,7 @@ def check_settings(settings: Settings) -> None:
         raise SettingsError("SLACK_APP_TOKEN must be an app-level token starting with xapp- (scope connections:write)")
 
 
-def build_bolt(settings: Settings, clients: SlackClients, core: Any) -> AsyncApp:
+def build_bolt(settings: Settings, clients: SlackClients, core: Any, transport: SlackTransport, work: WorkQueue) -> AsyncApp:
     socket_mode = bool(settings.slack_app_token)
     options: dict[str, Any] = {
         "name": "yhdessa",
@@ -55,13 +56,13 @@ def build_bolt(settings: Settings, clients: SlackClients, core: Any) -> AsyncApp
     if settings.slack_client_id:
         from adapters.slack.installation_store import oauth_settings
 
-        options["client"] = AsyncWebClient(base_url=clients.base_url)
+        options["client"] = clients.client()
         options["oauth_settings"] = oauth_settings(settings, core.db)
     else:
         assert clients.default is not None
         options["client"] = clients.default
     bolt = AsyncApp(**options)
-    Listeners(core).register(bolt)
+    Listeners(core, transport.remember_question, work).register(bolt)
     return bolt
 
 
@@ -76,20 +77,21 @@ async def mount(app: web.Application, core: Any) -> Any:
 
         tokens = DatabaseInstallationStore(core.db, settings.slack_client_id)
     clients = SlackClients(api_url(settings.slack_api_url), settings.slack_bot_token, tokens)
-    bolt = build_bolt(settings, clients, core)
-    core.config.directories["slack"] = SlackDirectory(clients)
     transport = SlackTransport(clients, core.db, core.catalog)
+    work = app[WORK] = WorkQueue()
+    bolt = build_bolt(settings, clients, core, transport, work)
+    core.config.directories["slack"] = SlackDirectory(clients)
 
     if settings.slack_app_token:
         from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 
-        handler = AsyncSocketModeHandler(bolt, settings.slack_app_token, web_client=AsyncWebClient(base_url=clients.base_url))
+        handler = AsyncSocketModeHandler(bolt, settings.slack_app_token, web_client=clients.client())
 
         async def connect() -> None:
             await handler.connect_async()
             log.info("Slack: connected in Socket Mode")
 
-        return Mounted(transport, background=[connect], cleanup=[handler.close_async])
+        return Mounted(transport, background=[connect], cleanup=[handler.close_async, work.close, clients.close])
 
     async def events_endpoint(request: web.Request) -> web.Response:
         return await to_aiohttp_response(await bolt.async_dispatch(await to_bolt_request(request)))
@@ -99,4 +101,4 @@ async def mount(app: web.Application, core: Any) -> Any:
         app.router.add_get("/slack/install", events_endpoint)
         app.router.add_get("/slack/oauth_redirect", events_endpoint)
     log.info("Slack: HTTP mode, requests at %s", EVENTS_PATH)
-    return Mounted(transport)
+    return Mounted(transport, cleanup=[work.close, clients.close])

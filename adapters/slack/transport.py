@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections import OrderedDict
 from typing import Any
 
 import aiohttp
@@ -74,10 +75,26 @@ class SlackTransport:
     # chat.postMessage: about one message a second per channel, short bursts tolerated.
     pacing = Pacing(per_conversation_interval=1.0, per_platform_rate=0.0, burst=3)
 
+    KEEP = 5000  # remembered DM channels and answered questions (a few hundred bytes each)
+
     def __init__(self, clients: SlackClients, db: Database, catalog: Catalog) -> None:
         self.clients = clients
         self.db = db
         self.catalog = catalog
+        self._dms: OrderedDict[str, str] = OrderedDict()
+        self._questions: OrderedDict[str, dict[str, str]] = OrderedDict()
+
+    def remember_question(self, handle: str, question: dict[str, str]) -> None:
+        """The listener saw the prompt message in the click's payload: keep its question so the
+        answered message can still show it (chat.update replaces the whole message). Memory only:
+        a restart in between costs the question line, never the answer."""
+        self._remember(self._questions, handle, question)
+
+    def _remember(self, cache: "OrderedDict[str, Any]", key: str, value: Any) -> None:
+        cache[key] = value
+        cache.move_to_end(key)
+        while len(cache) > self.KEEP:
+            cache.popitem(last=False)
 
     async def deliver(self, message: Outbound) -> str | None:
         try:
@@ -98,12 +115,7 @@ class SlackTransport:
             response = await client.chat_postMessage(
                 channel=channel, text=blocks.prompt_fallback(message), blocks=blocks.prompt_blocks(message, self.catalog)
             )
-            handle = f"{response['channel']}|{response['ts']}"
-            head = f"*{message.title}*" if message.title else ""
-            async with self.db.transaction() as tx:
-                # Kept so the answered message can still show its question (chat.update replaces it all).
-                await repo.save_reference(tx, f"slack:prompt:{handle}", "slack", {"head": head, "text": message.text})
-            return handle
+            return f"{response['channel']}|{response['ts']}"
         if isinstance(message, Notice):
             return await self._post_pages(client, channel, message.text, blocks.notice_blocks(message.text))
         if isinstance(message, Report):
@@ -137,8 +149,7 @@ class SlackTransport:
         if not channel.startswith("D"):
             await client.chat_postEphemeral(channel=channel, user=message.audience.target_id, text=message.text)
             return message.reply_handle
-        async with self.db.transaction() as tx:
-            question = await repo.load_reference(tx, f"slack:prompt:{message.reply_handle}")
+        question = self._questions.pop(message.reply_handle, None)
         await client.chat_update(channel=channel, ts=ts, text=message.text, blocks=blocks.answered_blocks(question, message.text))
         return message.reply_handle
 
@@ -147,12 +158,16 @@ class SlackTransport:
         if audience.channel_key is not None:
             return audience.target_id
         key = f"slack:dm:{audience.key}"
+        if key in self._dms:
+            return self._dms[key]
         async with self.db.transaction() as tx:
             known = await repo.load_reference(tx, key)
         if known and known.get("channel"):
-            return str(known["channel"])
-        response = await client.conversations_open(users=audience.target_id)
-        channel = str(response["channel"]["id"])
-        async with self.db.transaction() as tx:
-            await repo.save_reference(tx, key, "slack", {"channel": channel})
+            channel = str(known["channel"])
+        else:
+            response = await client.conversations_open(users=audience.target_id)
+            channel = str(response["channel"]["id"])
+            async with self.db.transaction() as tx:
+                await repo.save_reference(tx, key, "slack", {"channel": channel})
+        self._remember(self._dms, key, channel)
         return channel

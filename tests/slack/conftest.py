@@ -18,6 +18,7 @@ import pytest_asyncio
 from aiohttp.test_utils import TestClient, TestServer
 from sqlalchemy import func, select
 
+from adapters.slack.mount import WORK
 from bot.app import Core, build_core
 from bot.dispatcher import Dispatcher
 from bot.server import build_web_app
@@ -83,6 +84,7 @@ class SlackHarness:
                 if not t.done() and "run_ack_function_asynchronously" in getattr(t.get_coro(), "__qualname__", "")
             ]
             if not busy:
+                await self.client.server.app[WORK].join()
                 return
             await asyncio.sleep(0.01)
         raise AssertionError("slack listeners did not finish in time")
@@ -156,11 +158,13 @@ async def slack(db_url: str, tmp_path: Path, fake: FakeSlack) -> AsyncIterator[S
     # Without the optional scheduling/evaluation extensions: these tests are about Slack, and must
     # not break while those parts are being built in the same tree.
     core = await build_core(settings, extensions=False)
-    app, _mounted = await build_web_app(core, ["slack"])
+    app, mounted = await build_web_app(core, ["slack"])
     client = TestClient(TestServer(app, host="127.0.0.1"))
     await client.start_server()
     try:
         yield SlackHarness(core, client, fake)
     finally:
         await client.close()
+        for job in (job for m in mounted for job in m.cleanup):
+            await job()
         await core.close()
