@@ -152,7 +152,7 @@ async def export(turn: Turn, words: list[str]) -> None:
     round_id = args.options.get("--round")
     if round_id is not None and not round_id.lstrip("#").isdigit():
         raise ArgumentError("bad_round", value=round_id)
-    rows = await export_rows(turn.tx, turn.network, int(round_id.lstrip("#")) if round_id else None)
+    rows = await export_rows(turn.tx, turn.network, int(round_id.lstrip("#")) if round_id else None, turn.config.anonymity_threshold)
     content = (to_csv(rows) if fmt == "csv" else to_json(rows)).encode()
     mime = "text/csv" if fmt == "csv" else "application/json"
     turn.emit(Document(Audience.member(turn.member.key), content, f"yhdessa-export.{fmt}", mime, turn.t("export_title", count=len(rows)), turn.lang))

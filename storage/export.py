@@ -1,4 +1,9 @@
-"""Responses as rows for analysts (CSV or JSON). Anonymous rows carry an empty member field."""
+"""Responses as rows for analysts (CSV or JSON). Anonymous rows carry an empty member field.
+
+Anonymous rows also lose their sector and side where the respondents sharing that (sector, side)
+in the round are fewer than the anonymity threshold, or where keeping them would let a reader
+work such a small group out by elimination (bot.evaluation.anonymity.suppress_breakdown).
+"""
 
 from __future__ import annotations
 
@@ -24,7 +29,7 @@ def _value(response: Response) -> Any:
     return response.value_text or ""
 
 
-async def export_rows(session: AsyncSession, network: Network, round_id: int | None = None) -> list[dict[str, Any]]:
+async def export_rows(session: AsyncSession, network: Network, round_id: int | None = None, threshold: int = 5) -> list[dict[str, Any]]:
     stmt = (
         select(Response, Round, Member.key)
         .join(Round, Round.id == Response.round_id)
@@ -50,9 +55,29 @@ async def export_rows(session: AsyncSession, network: Network, round_id: int | N
                 "side": response.side or "",
                 "value": _value(response),
                 "answered_at": response.answered_at.date().isoformat() if anonymous else response.answered_at.isoformat(),
+                "_submission": response.submission if anonymous else None,
             }
         )
+    _blank_small_groups(rows, threshold)
     return rows
+
+
+def _blank_small_groups(rows: list[dict[str, Any]], threshold: int) -> None:
+    from bot.evaluation.anonymity import suppress_breakdown
+
+    respondents: dict[int, dict[str, set[str]]] = {}
+    for row in rows:
+        if row["_submission"] is not None:
+            cell = f"{row['sector']}|{row['side']}"
+            respondents.setdefault(row["round"], {}).setdefault(cell, set()).add(row["_submission"])
+    hidden = {
+        round_id: {label for label, shown in suppress_breakdown({c: len(s) for c, s in cells.items()}, threshold).items() if shown.suppressed}
+        for round_id, cells in respondents.items()
+    }
+    for row in rows:
+        submission = row.pop("_submission")
+        if submission is not None and f"{row['sector']}|{row['side']}" in hidden.get(row["round"], set()):
+            row["sector"] = row["side"] = ""
 
 
 def to_csv(rows: list[dict[str, Any]]) -> str:

@@ -144,3 +144,30 @@ async def test_settled_pulse_aggregates_are_kept_at_close(console) -> None:  # t
     assert {m for _, m in kept} == {"knowing", "trust", "commitment"}
     assert all(n == 7 for n, _, _ in kept.values())
     assert queries  # the module the cache serves
+
+
+async def test_export_blanks_sector_and_side_of_small_anonymous_groups(console) -> None:  # type: ignore[no-untyped-def]
+    from storage.export import export_rows
+
+    rng = random.Random(9)
+    await join(console, MEMBERS)
+    sectors = {"alice": "public", "bea": "public", "cai": "public", "dan": "public", "eve": "public", "fay": "private", "gus": "private"}
+    await set_sectors(console, sectors)
+    await run_pulse(console, MEMBERS, 3.5, rng)
+    async with console.core.db.transaction() as tx:
+        network = await repo.network_by_key(tx, "console:local")
+        rows = await export_rows(tx, network, threshold=5)
+    pulse = [r for r in rows if r["flow"] == "pulse"]
+    assert pulse and all(r["member"] == "" for r in pulse)
+    # five public respondents could be shown, but the two private ones could then be told apart
+    # by elimination: every sector goes.
+    assert {r["sector"] for r in pulse} == {""}
+    async with console.core.db.transaction() as tx:
+        rows = await export_rows(tx, network, threshold=2)  # never below three: still two private of seven
+    assert {r["sector"] for r in rows if r["flow"] == "pulse"} == {""}
+    await set_sectors(console, {"eve": "private"})
+    await run_pulse(console, MEMBERS, 3.5, rng)  # now four public and three private
+    async with console.core.db.transaction() as tx:
+        rows = await export_rows(tx, network, threshold=3)
+    latest = max(r["round"] for r in rows)
+    assert {r["sector"] for r in rows if r["round"] == latest} == {"public", "private"}
