@@ -92,6 +92,9 @@ def main(argv: list[str] | None = None) -> int:
     except (FlowError, CatalogError) as exc:
         print(f"yhdessa: {exc}", file=sys.stderr)
         return 2
+    except SettingsError as exc:  # an adapter found a setting missing while starting
+        print(f"yhdessa: setting error: {exc}", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         return 130
 
