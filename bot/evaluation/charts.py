@@ -7,6 +7,7 @@ never reach this module. Uses the Agg backend so no display is needed.
 from __future__ import annotations
 
 import io
+import textwrap
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -33,14 +34,18 @@ class TrendPoint:
     high: float | None = None
 
 
-def _png(figure: Figure) -> bytes:
+def _png(figure: Figure, tight: bool = True) -> bytes:
     buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", dpi=DPI)
+    # "tight" measures the drawing once more so nothing is cut off; the trend chart is laid out
+    # by tight_layout already and skips it (it is the one drawn on every `report trends`).
+    figure.savefig(buffer, format="png", dpi=DPI, **({"bbox_inches": "tight"} if tight else {}))
     plt.close(figure)
     return buffer.getvalue()
 
 
-def trends(title: str, panels: Mapping[str, Sequence[TrendPoint]], scale: tuple[int, int], band_label: str, names: Mapping[str, str]) -> bytes:
+def trends(
+    title: str, panels: Mapping[str, Sequence[TrendPoint]], scale: tuple[int, int], band_label: str, names: Mapping[str, str], decimal: str = "."
+) -> bytes:
     """One panel per dimension, stacked, each a line of means with a shaded 95% band."""
     count = max(1, len(panels))
     figure, axes = plt.subplots(count, 1, figsize=(WIDTH_IN, 2.9 * count + 0.6), sharex=True, squeeze=False)
@@ -54,7 +59,7 @@ def trends(title: str, panels: Mapping[str, Sequence[TrendPoint]], scale: tuple[
         axis.plot(xs, means, marker="o", color=colour, linewidth=2.5, markersize=6)
         last = next((m for m in reversed(means) if m == m), None)
         if last is not None:
-            axis.annotate(f"{last:.1f}", (xs[len(means) - 1 - [m == m for m in reversed(means)].index(True)], last), textcoords="offset points", xytext=(6, 6), fontsize=13, color=colour, fontweight="bold")
+            axis.annotate(f"{last:.1f}".replace(".", decimal), (xs[len(means) - 1 - [m == m for m in reversed(means)].index(True)], last), textcoords="offset points", xytext=(6, 6), fontsize=13, color=colour, fontweight="bold")
         axis.set_ylim(scale[0] - 0.2, scale[1] + 0.2)
         axis.set_yticks(range(scale[0], scale[1] + 1))
         axis.set_title(names.get(dimension, dimension), loc="left", color=colour, fontweight="bold")
@@ -65,28 +70,30 @@ def trends(title: str, panels: Mapping[str, Sequence[TrendPoint]], scale: tuple[
     axes[0, 0].legend(loc="lower right", fontsize=11, frameon=False)
     figure.suptitle(title, fontsize=16, fontweight="bold", x=0.02, ha="left")
     figure.tight_layout()
-    return _png(figure)
+    return _png(figure, tight=False)
 
 
 def distributions(title: str, rows: Mapping[str, Mapping[int, int]], scale: tuple[int, int], ends: tuple[str, str], names: Mapping[str, str]) -> bytes:
     """Each measure as one horizontal bar split into its scale points (shares of the answers)."""
     points = list(range(scale[0], scale[1] + 1))
     cmap = plt.get_cmap("RdYlGn", len(points))
-    figure, axis = plt.subplots(figsize=(WIDTH_IN, 1.1 * max(1, len(rows)) + 1.8))
-    labels = [names.get(m, m) for m in rows]
+    figure, axis = plt.subplots(figsize=(WIDTH_IN, 1.3 * max(1, len(rows)) + 1.8))
+    labels = [textwrap.fill(names.get(m, m), 50) for m in rows]  # above each bar, so long questions wrap, not shrink
     for y, counts in enumerate(rows.values()):
         total = sum(counts.values()) or 1
         left = 0.0
         for i, point in enumerate(points):
             share = 100 * counts.get(point, 0) / total
-            axis.barh(y, share, left=left, color=cmap(i), edgecolor="white", height=0.6)
+            axis.barh(y, share, left=left, color=cmap(i), edgecolor="white", height=0.5)
             if share >= 8:
                 axis.text(left + share / 2, y, f"{share:.0f}%", ha="center", va="center", fontsize=11, color="white" if i in (0, len(points) - 1) else "black")
             left += share
-    axis.set_yticks(range(len(labels)), labels)
-    axis.invert_yaxis()
+        axis.text(0, y - 0.33, labels[y], ha="left", va="bottom", fontsize=12, fontweight="bold")
+    axis.set_yticks([])
+    axis.set_ylim(len(labels) - 0.5, -0.5 - 0.35 * max(label.count("\n") + 1 for label in labels))
+    axis.spines["left"].set_visible(False)
     axis.set_xlim(0, 100)
-    axis.set_xlabel("%")
+    axis.set_xticks(range(0, 101, 25), [f"{t}%" for t in range(0, 101, 25)])
     handles = [plt.Rectangle((0, 0), 1, 1, color=cmap(i)) for i in range(len(points))]
     legend = [f"{p} {ends[0]}" if p == scale[0] else f"{p} {ends[1]}" if p == scale[1] else str(p) for p in points]
     axis.legend(handles, legend, loc="upper center", bbox_to_anchor=(0.5, -0.22), ncol=min(3, len(points)), frameon=False, fontsize=10)

@@ -22,18 +22,25 @@ def add_parser(subparsers: Any) -> None:
     parser.set_defaults(handler=run)
 
 
-def _requests(args: argparse.Namespace) -> list[list[str]]:
+def _requests(args: argparse.Namespace, rounds: list[Any]) -> list[list[str]]:
     options = (["--by", args.by] if args.by else []) + (["--since", args.since] if args.since else [])
     if args.what:
         return [[*args.what, *options]]
-    # With nothing named, the page holds everything a partner would want: trends, latest round, map.
-    return [["trends", *options], options, ["network"]]
+    # With nothing named, the page holds what a partner would want: the trends, the latest round of
+    # each kind of flow (pulse, check-in, reflection …) and the network map.
+    latest: dict[str, Any] = {}
+    for info in rounds:
+        if info.flow_id != "network-map":
+            latest[info.flow_id] = info
+    chosen = sorted(latest.values(), key=lambda r: (r.opens_at, r.id), reverse=True)[:4]
+    return [["trends", *options], *([str(r.id), *options] for r in chosen), ["network"]]
 
 
 async def run(settings: Settings, args: argparse.Namespace) -> int:
     from adapters.console.render import render_report
     from bot.app import build_core
     from bot.evaluation import html
+    from bot.evaluation.queries import visible_rounds
     from bot.evaluation.report import ReportRequest, build_report
     from flows.arguments import ArgumentError
     from storage import repository as repo
@@ -47,7 +54,7 @@ async def run(settings: Settings, args: argparse.Namespace) -> int:
                 print(f"yhdessa: there is no network {args.network!r} in {settings.database_url}", file=sys.stderr)
                 return 2
             lang = args.lang or network.language
-            for words in _requests(args):
+            for words in _requests(args, await visible_rounds(tx, network, None)):
                 try:
                     request = ReportRequest.parse(words)
                     reports.append(await build_report(tx, core.config, settings, request, network.key, lang))

@@ -30,22 +30,25 @@ def _tokens(text: str) -> list[str]:
 
 
 def key_phrases(answers: Sequence[str], limit: int = 6) -> list[tuple[str, int]]:
-    """Words and word pairs found in at least two answers, with in how many answers each occurs."""
-    counts: Counter[str] = Counter()
-    for answer in answers:
+    """Words and word pairs found in at least two answers, with in how many answers each occurs.
+
+    A phrase found only in answers that an already chosen phrase covers says nothing new (it is
+    usually the same sentence seen again), so the next phrase must reach other answers.
+    """
+    found: dict[str, set[int]] = {}
+    for index, answer in enumerate(answers):
         words = _tokens(answer)
-        pairs = {f"{a} {b}" for a, b in zip(words, words[1:])}
-        counts.update(set(words) | pairs)
-    ranked = sorted(((p, n) for p, n in counts.items() if n >= 2), key=lambda item: (-item[1], -len(item[0].split()), item[0]))
-    chosen: list[tuple[str, int]] = []
-    for phrase, n in ranked:
-        # A pair that is as common as its words says the same thing more precisely: keep the pair.
-        if any(phrase in other or other in phrase for other, _ in chosen):
+        for phrase in set(words) | {f"{a} {b}" for a, b in zip(words, words[1:])}:
+            found.setdefault(phrase, set()).add(index)
+    ranked = sorted(((p, s) for p, s in found.items() if len(s) >= 2), key=lambda item: (-len(item[1]), -len(item[0].split()), item[0]))
+    chosen: list[tuple[str, set[int]]] = []
+    for phrase, where in ranked:
+        if any(where <= other for _, other in chosen):
             continue
-        chosen.append((phrase, n))
+        chosen.append((phrase, where))
         if len(chosen) == limit:
             break
-    return chosen
+    return [(phrase, len(where)) for phrase, where in chosen]
 
 
 def representative_quotes(answers: Sequence[str], limit: int = 3) -> list[str]:
@@ -60,8 +63,14 @@ def representative_quotes(answers: Sequence[str], limit: int = 3) -> list[str]:
             continue
         score = sum(frequency[t] - 1 for t in tokens) / (len(tokens) ** 0.5)
         scored.append((-score, index, answer))
-    quotes = []
-    for _, _, answer in sorted(scored)[:limit]:
+    quotes: list[str] = []
+    seen: set[str] = set()
+    for _, _, answer in sorted(scored):
         text = " ".join(answer.split())
+        if text.casefold() in seen:  # the same words twice are one voice in a summary
+            continue
+        seen.add(text.casefold())
         quotes.append(text if len(text) <= QUOTE_LENGTH else text[: QUOTE_LENGTH - 1].rstrip() + "…")
+        if len(quotes) == limit:
+            break
     return quotes

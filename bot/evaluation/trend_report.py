@@ -65,7 +65,7 @@ async def build(ctx: ReportContext, rounds: Sequence[queries.RoundInfo], by: str
     first, last = with_data[0].opens_at.date().isoformat(), with_data[-1].opens_at.date().isoformat()
     scale = _scale(ctx)
     title = ctx.t("report_trends_title")
-    png = charts.trends(title, panels, scale, ctx.t("report_band"), names)
+    png = charts.trends(title, panels, scale, ctx.t("report_band"), names, decimal=ctx.num(0.5)[1])
     alt = ctx.t(
         "report_chart_trends_alt",
         dimensions=", ".join(names.values()),
