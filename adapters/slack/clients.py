@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import time
 from typing import Protocol
 
 import aiohttp
 from slack_sdk.web.async_client import AsyncWebClient
 
 DEFAULT_API_URL = "https://slack.com/api/"
+TOKEN_MEMORY = 60.0  # seconds an installation's token is remembered
 
 
 def api_url(configured: str | None) -> str:
@@ -36,6 +38,7 @@ class SlackClients:
         self.default = self.client(token) if token else None
         self.tokens = tokens
         self._by_token: dict[str, AsyncWebClient] = {}
+        self._team_tokens: dict[str, tuple[float, str | None]] = {}
 
     def client(self, token: str | None = None) -> AsyncWebClient:
         return AsyncWebClient(token=token, base_url=self.base_url, session=self.session)
@@ -45,7 +48,7 @@ class SlackClients:
 
     async def for_team(self, team_id: str) -> AsyncWebClient:
         if self.tokens is not None:
-            token = await self.tokens.bot_token(team_id)
+            token = await self._token(team_id)
             if token:
                 client = self._by_token.get(token)
                 if client is None:
@@ -55,3 +58,13 @@ class SlackClients:
             # One workspace; Slack Connect members of other teams are reached through it too.
             return self.default
         raise NotInstalled(f"Yhdessä is not installed in Slack workspace {team_id}")
+
+    async def _token(self, team_id: str) -> str | None:
+        """Installations change rarely; a minute of memory saves a query per message."""
+        assert self.tokens is not None
+        cached = self._team_tokens.get(team_id)
+        if cached is not None and time.monotonic() - cached[0] < TOKEN_MEMORY:
+            return cached[1]
+        token = await self.tokens.bot_token(team_id)
+        self._team_tokens[team_id] = (time.monotonic(), token)
+        return token

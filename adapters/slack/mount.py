@@ -43,11 +43,22 @@ def check_settings(settings: Settings) -> None:
         raise SettingsError("SLACK_APP_TOKEN must be an app-level token starting with xapp- (scope connections:write)")
 
 
-def build_bolt(settings: Settings, clients: SlackClients, core: Any, transport: SlackTransport, work: WorkQueue) -> AsyncApp:
+class _QuietTokenNotice(logging.Filter):
+    """Bolt reads SLACK_BOT_TOKEN from the environment itself and then warns that the client we
+    give it (built from the same token, pointed at SLACK_API_URL) wins. True, and not news."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "`token` will be unused" not in record.getMessage()
+
+
+def build_bolt(settings: Settings, clients: SlackClients, core: Any, transport: SlackTransport, work: WorkQueue, store: Any = None) -> AsyncApp:
     socket_mode = bool(settings.slack_app_token)
+    bolt_log = logging.getLogger("adapters.slack.bolt")
+    if not any(isinstance(f, _QuietTokenNotice) for f in bolt_log.filters):
+        bolt_log.addFilter(_QuietTokenNotice())
     options: dict[str, Any] = {
         "name": "yhdessa",
-        "logger": logging.getLogger("adapters.slack.bolt"),
+        "logger": bolt_log,
         "signing_secret": settings.slack_signing_secret or "",
         # Socket Mode requests come over the authenticated WebSocket and carry no signature.
         "request_verification_enabled": not socket_mode,
@@ -57,13 +68,28 @@ def build_bolt(settings: Settings, clients: SlackClients, core: Any, transport: 
         from adapters.slack.installation_store import oauth_settings
 
         options["client"] = clients.client()
-        options["oauth_settings"] = oauth_settings(settings, core.db)
+        options["oauth_settings"] = oauth_settings(settings, core.db, store)
     else:
         assert clients.default is not None
         options["client"] = clients.default
     bolt = AsyncApp(**options)
     Listeners(core, transport.remember_question, work).register(bolt)
     return bolt
+
+
+def _oauth_pages(app: web.Application, bolt: AsyncApp) -> None:
+    """The install link and Slack's redirect back (bolt's aiohttp adapter leaves routing to us)."""
+    flow = bolt.oauth_flow
+    assert flow is not None
+
+    async def install(request: web.Request) -> web.Response:
+        return await to_aiohttp_response(await flow.handle_installation(await to_bolt_request(request)))
+
+    async def redirect(request: web.Request) -> web.Response:
+        return await to_aiohttp_response(await flow.handle_callback(await to_bolt_request(request)))
+
+    app.router.add_get(flow.install_path, install)
+    app.router.add_get(flow.redirect_uri_path, redirect)
 
 
 async def mount(app: web.Application, core: Any) -> Any:
@@ -79,8 +105,11 @@ async def mount(app: web.Application, core: Any) -> Any:
     clients = SlackClients(api_url(settings.slack_api_url), settings.slack_bot_token, tokens)
     transport = SlackTransport(clients, core.db, core.catalog)
     work = app[WORK] = WorkQueue()
-    bolt = build_bolt(settings, clients, core, transport, work)
+    bolt = build_bolt(settings, clients, core, transport, work, tokens)
     core.config.directories["slack"] = SlackDirectory(clients)
+
+    if settings.slack_client_id:
+        _oauth_pages(app, bolt)
 
     if settings.slack_app_token:
         from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
@@ -97,8 +126,5 @@ async def mount(app: web.Application, core: Any) -> Any:
         return await to_aiohttp_response(await bolt.async_dispatch(await to_bolt_request(request)))
 
     app.router.add_post(EVENTS_PATH, events_endpoint)
-    if settings.slack_client_id:
-        app.router.add_get("/slack/install", events_endpoint)
-        app.router.add_get("/slack/oauth_redirect", events_endpoint)
     log.info("Slack: HTTP mode, requests at %s", EVENTS_PATH)
     return Mounted(transport, cleanup=[work.close, clients.close])

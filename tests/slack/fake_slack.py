@@ -40,6 +40,8 @@ class FakeSlack:
         self.users: dict[str, dict[str, Any]] = {}
         self.channels: dict[str, dict[str, Any]] = {}
         self.failures: dict[str, list[Failure]] = {}
+        self.codes: dict[str, str] = {}  # OAuth code -> the team it installs into
+        self.installs: dict[str, str] = {}  # bot token -> team
         self._ts = 1_700_000_000
         self._files = 0
         self._runner: web.AppRunner | None = None
@@ -137,7 +139,29 @@ class FakeSlack:
 
     # --- methods ----------------------------------------------------------------------------
     def m_auth_test(self, args: dict[str, Any], request: web.Request) -> dict[str, Any]:
-        return {"ok": True, "url": "https://fake.slack.com/", "team": "Fake", "user": "yhdessa", "team_id": TEAM, "user_id": BOT_USER, "bot_id": "BBOT"}
+        token = request.headers.get("Authorization", "").removeprefix("Bearer ")
+        team = self.installs.get(token, TEAM)
+        return {"ok": True, "url": "https://fake.slack.com/", "team": "Fake", "user": "yhdessa", "team_id": team, "user_id": BOT_USER, "bot_id": "BBOT"}
+
+    def m_oauth_v2_access(self, args: dict[str, Any], request: web.Request) -> dict[str, Any]:
+        """Exchanges an install code for a bot token of the workspace that code was issued for."""
+        team = self.codes.get(str(args.get("code")))
+        if team is None:
+            return {"ok": False, "error": "invalid_code"}
+        token = f"xoxb-{team.lower()}-installed"
+        self.installs[token] = team
+        return {
+            "ok": True,
+            "app_id": "A0YHDESSA",
+            "authed_user": {"id": "UINSTALLER"},
+            "scope": "chat:write,commands,im:write,users:read",
+            "token_type": "bot",
+            "access_token": token,
+            "bot_user_id": BOT_USER,
+            "team": {"id": team, "name": f"Team {team}"},
+            "enterprise": None,
+            "is_enterprise_install": False,
+        }
 
     def m_chat_postMessage(self, args: dict[str, Any], request: web.Request) -> dict[str, Any]:
         channel = str(args.get("channel", ""))

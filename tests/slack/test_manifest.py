@@ -1,0 +1,23 @@
+"""The app manifest asks for what the code uses: every event listened to, the command, the scopes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import yaml
+
+from adapters.slack.installation_store import BOT_SCOPES
+
+MANIFEST = Path(__file__).parents[2] / "adapters" / "slack" / "manifest.yaml"
+
+
+def test_manifest_matches_the_code() -> None:
+    manifest = yaml.safe_load(MANIFEST.read_text(encoding="utf-8"))
+    settings = manifest["settings"]
+    assert set(settings["event_subscriptions"]["bot_events"]) == {"app_home_opened", "app_mention", "member_joined_channel", "message.im"}
+    assert settings["interactivity"]["is_enabled"] is True
+    assert manifest["features"]["app_home"]["home_tab_enabled"] is True
+    assert [c["command"] for c in manifest["features"]["slash_commands"]] == ["/yhdessa"]
+    assert set(manifest["oauth_config"]["scopes"]["bot"]) == set(BOT_SCOPES)
+    for url in (settings["event_subscriptions"]["request_url"], settings["interactivity"]["request_url"]):
+        assert url.endswith("/slack/events")
