@@ -140,7 +140,7 @@ def main() -> int:
     asyncio.run(_forget_kept(url))
     asyncio.run(measure(url, folder / "charts"))
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"peak process memory (ru_maxrss, whole run including the fill): {rss:.0f} MB")
+    print(f"peak process memory (ru_maxrss: the whole process, with the fill when it ran): {rss:.0f} MB")
     return 0
 
 
