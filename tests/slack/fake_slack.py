@@ -42,6 +42,9 @@ class FakeSlack:
         self.failures: dict[str, list[Failure]] = {}
         self.codes: dict[str, str] = {}  # OAuth code -> the team it installs into
         self.installs: dict[str, str] = {}  # bot token -> team
+        self.socket: web.WebSocketResponse | None = None
+        self.socket_connected = asyncio.Event()
+        self.socket_acks: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
         self._ts = 1_700_000_000
         self._files = 0
         self._runner: web.AppRunner | None = None
@@ -79,6 +82,7 @@ class FakeSlack:
         app.router.add_get("/api/{method}", self._api)  # slack_sdk reads (conversations.members, users.info) with GET
         app.router.add_post("/upload/{file_id}", self._upload)
         app.router.add_get("/calls", self._calls)
+        app.router.add_get("/link", self._socket)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", port)
@@ -132,6 +136,32 @@ class FakeSlack:
     async def _upload(self, request: web.Request) -> web.Response:
         self.uploads[request.match_info["file_id"]] = await request.read()
         return web.Response(text="OK - 200")
+
+    async def _socket(self, request: web.Request) -> web.WebSocketResponse:
+        """Socket Mode: the app connects here (the URL apps.connections.open gave it)."""
+        ws = web.WebSocketResponse()
+        await ws.prepare(request)
+        self.socket = ws
+        await ws.send_json({"type": "hello", "num_connections": 1, "connection_info": {"app_id": "A0YHDESSA"}})
+        self.socket_connected.set()
+        async for message in ws:
+            if message.type == web.WSMsgType.TEXT:
+                await self.socket_acks.put(json.loads(message.data))
+        return ws
+
+    async def socket_send(self, kind: str, payload: dict[str, Any], envelope_id: str) -> dict[str, Any]:
+        """Send one envelope down the socket and wait for the app's acknowledgement of it."""
+        assert self.socket is not None
+        await self.socket.send_json({"envelope_id": envelope_id, "type": kind, "payload": payload, "accepts_response_payload": kind != "events_api", "retry_attempt": 0, "retry_reason": ""})
+        while True:
+            ack = await asyncio.wait_for(self.socket_acks.get(), 5)
+            if ack.get("envelope_id") == envelope_id:
+                return ack
+
+    def m_apps_connections_open(self, args: dict[str, Any], request: web.Request) -> dict[str, Any]:
+        if not request.headers.get("Authorization", "").startswith("Bearer xapp-"):
+            return {"ok": False, "error": "not_allowed_token_type"}
+        return {"ok": True, "url": f"ws://127.0.0.1:{self.port}/link"}
 
     def _next_ts(self) -> str:
         self._ts += 1
