@@ -139,8 +139,8 @@ def submit_event(body: dict[str, Any], action: dict[str, Any]) -> MemberAnswered
     picked = [] if picked is None else picked
     if isinstance(picked, str):
         picked = [picked]
-    if element and "selected_users" in element:
-        picked = [f"{PLATFORM}:{team_of(body)}:{user}" for user in picked]
+    # Picked people go as their Slack user ids: the engine resolves each to the member key
+    # (slack:<their team>:<user>), which for Slack Connect guests is not this workspace's team.
     return _answered(body, action, prompt_ref, picked or "")
 
 
