@@ -224,5 +224,6 @@ def joined_event(body: dict[str, Any]) -> MemberJoined | None:
     if not event.get("user"):
         return None
     team = team_of(body)
-    user = member(event["user"], event.get("user_team") or team, team)
+    # The joiner's own team: a Slack Connect guest keeps theirs.
+    user = member(event["user"], event.get("user_team") or event.get("team") or team, team)
     return MemberJoined(network_of(body), user, event_key(body), channel=channel(team, event.get("channel")))

@@ -22,7 +22,7 @@ from adapters.slack.mount import WORK
 from bot.app import Core, build_core
 from bot.dispatcher import Dispatcher
 from bot.server import build_web_app
-from storage.models import InboundEvent, OutboxMessage, Response
+from storage.models import OutboxMessage, Response
 from tests.conftest import make_settings
 from tests.slack.fake_slack import BOT_USER, TEAM, FakeSlack
 

@@ -8,7 +8,7 @@ import time
 from sqlalchemy import select
 
 from storage.models import Member, OutboxMessage, Response
-from tests.slack.conftest import SlackHarness
+from tests.slack.conftest import SlackHarness, payload
 from tests.slack.fake_slack import TEAM
 
 
@@ -78,7 +78,7 @@ async def test_text_answer_opens_a_modal_and_invalid_input_gets_field_errors(sla
     ts, blocks = _prompt_post(slack, "DBEN")
     button = next(b for b in blocks if b["type"] == "actions")["elements"][0]
     assert button["action_id"] == "yh_open"
-    click = slack.block_action("UBEN", "DBEN", ts, {"action_id": "yh_open", "block_id": f"yho|x", "type": "button", "value": button["value"], "text": button["text"]})
+    click = slack.block_action("UBEN", "DBEN", ts, {"action_id": "yh_open", "block_id": "yho|x", "type": "button", "value": button["value"], "text": button["text"]})
     await slack.interaction(click)
     opened = slack.fake.called("views.open")
     assert len(opened) == 1 and opened[0].args["trigger_id"] == click["trigger_id"]
@@ -88,7 +88,7 @@ async def test_text_answer_opens_a_modal_and_invalid_input_gets_field_errors(sla
     assert modal["blocks"][0]["text"]["text"]  # the question is shown in the modal
 
     def submission(value: str) -> dict:
-        data = json.loads(json.dumps(__import__("tests.slack.conftest", fromlist=["payload"]).payload("view_submission.json")))
+        data = payload("view_submission.json")
         data["user"] = {"id": "UBEN", "username": "ben", "name": "ben", "team_id": TEAM}
         data["view"]["private_metadata"] = modal["private_metadata"]
         data["view"]["id"] = f"V{value[:3]}{len(value)}"

@@ -3,17 +3,15 @@
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import time
 import urllib.parse
 
 import pytest
-from sqlalchemy import select
 
 from adapters.transport import RetryLater, Undeliverable
 from flows.messages import Audience, Chart, Notice, Report, ReportSection
-from storage.models import InboundEvent, OutboxMessage
+from storage.models import InboundEvent
 from tests.slack.conftest import BOT_TOKEN, SECRET, SlackHarness, payload, sign
 from tests.slack.fake_slack import TEAM
 
