@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
-from sqlalchemy import Float, ForeignKey, Integer, String, delete, select
+from sqlalchemy import Float, ForeignKey, Integer, String, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -41,12 +41,16 @@ async def store(tx: AsyncSession, round_ids: Iterable[int], found: Mapping[tuple
     ids = list(round_ids)
     if not ids:
         return
-    await tx.execute(delete(RoundStat).where(RoundStat.round_id.in_(ids)))
     # A round with no pulse answers keeps a marker row, so it is not aggregated again and again.
-    rows = [RoundStat(round_id=r, measure=m, n=n, total=t, squares=s) for (r, m), (n, t, s) in found.items() if r in ids]
-    rows += [RoundStat(round_id=r, measure="", n=0, total=0.0, squares=0.0) for r in ids if not any(k[0] == r for k in found)]
-    tx.add_all(rows)
-    await tx.flush()
+    rows = [{"round_id": r, "measure": m, "n": n, "total": t, "squares": s} for (r, m), (n, t, s) in found.items() if r in ids]
+    rows += [{"round_id": r, "measure": "", "n": 0, "total": 0.0, "squares": 0.0} for r in ids if not any(k[0] == r for k in found)]
+    # Two reports may settle the same round at once (PostgreSQL, several workers): the second
+    # computed the same figures, so its rows are simply not needed.
+    if tx.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    await tx.execute(insert(RoundStat).values(rows).on_conflict_do_nothing())
 
 
 def summaries(found: Mapping[tuple[int, str], Moments]) -> dict[tuple[int, str], Summary]:
