@@ -105,7 +105,7 @@ async def cmd_export(settings: Settings, args: argparse.Namespace) -> int:
             if network is None:
                 print(f"yhdessa: there is no network {args.network!r} in {settings.database_url}", file=sys.stderr)
                 return 2
-            rows = await export_rows(tx, network, args.round)
+            rows = await export_rows(tx, network, args.round, settings.anonymity_threshold)
     finally:
         await core.close()
     text = to_csv(rows) if args.format == "csv" else to_json(rows) + "\n"

@@ -2,7 +2,7 @@
 
 Anonymous rows also lose their sector and side where the respondents sharing that (sector, side)
 in the round are fewer than the anonymity threshold, or where keeping them would let a reader
-work such a small group out by elimination (bot.evaluation.anonymity.suppress_breakdown).
+work such a small group out by elimination (storage.privacy.suppress_breakdown).
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Member, Network, Response, Round
+from storage.privacy import suppress_breakdown
 
 COLUMNS = ("round", "flow", "round_opened", "anonymous", "step", "dimension", "member", "sector", "side", "value", "answered_at")
 
@@ -63,8 +64,6 @@ async def export_rows(session: AsyncSession, network: Network, round_id: int | N
 
 
 def _blank_small_groups(rows: list[dict[str, Any]], threshold: int) -> None:
-    from bot.evaluation.anonymity import suppress_breakdown
-
     respondents: dict[int, dict[str, set[str]]] = {}
     for row in rows:
         if row["_submission"] is not None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from bot.evaluation import charts, queries
-from bot.evaluation.anonymity import too_small
+from storage.privacy import too_small
 from bot.evaluation.network_map import TIE_STEPS, Person, build_graph, figures
 from bot.evaluation.report import ReportContext
 from flows.arguments import ArgumentError

@@ -6,7 +6,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 
 from bot.evaluation import charts, queries
-from bot.evaluation.anonymity import suppress_breakdown, too_small
+from storage.privacy import suppress_breakdown, too_small
 from bot.evaluation.report import ReportContext
 from bot.evaluation.stats import ALPHA_TRUSTWORTHY, Summary, alpha_from_moments, summarise, welch_change
 from bot.evaluation.text_section import text_section

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.evaluation import queries
-from bot.evaluation.anonymity import too_small
+from storage.privacy import too_small
 from bot.evaluation.report import ReportContext
 from flows.definition import Flow
 from flows.messages import ReportSection

@@ -6,7 +6,7 @@ import math
 from collections.abc import Sequence
 
 from bot.evaluation import charts, queries
-from bot.evaluation.anonymity import too_small
+from storage.privacy import too_small
 from bot.evaluation.report import ReportContext
 from bot.evaluation.round_report import breakdown_lines, change_line, measure_name
 from bot.evaluation.stats import Summary, t_quantile

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.evaluation.anonymity import effective_threshold, suppress_breakdown, too_small
+from storage.privacy import effective_threshold, suppress_breakdown, too_small
 
 
 def hidden(counts: dict[str, int], threshold: int = 5) -> set[str]:

@@ -1,4 +1,6 @@
-"""Small-group suppression: no figure may describe fewer people than the threshold, not even by subtraction.
+"""Small-group suppression, for reports and exports alike.
+
+No figure may describe fewer people than the threshold, not even by subtraction.
 
 A breakdown (by sector or side) is a set of cells that add up to a total the reader also sees. If one
 cell is hidden, total minus the others gives it back; so when the hidden cells together are fewer than
