@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from adapters.transport import Transport
 from bot.dispatcher import Dispatcher
 from bot.settings import Settings
+from flows.after_commit import AfterCommit
 from flows.engine import Engine
 from flows.events import InboundEvent
 from flows.i18n import Catalog
@@ -40,6 +41,8 @@ class Core:
     def start_delivery(self, transports: dict[str, Transport]) -> Dispatcher:
         self.transports.update(transports)
         self.dispatcher = Dispatcher(self.db, self.transports)
+        if self.config.after_commit is not None:
+            self.config.after_commit.on_queued = self.dispatcher.wake
         return self.dispatcher
 
     async def close(self) -> None:
@@ -72,6 +75,7 @@ async def build_core(settings: Settings, *, migrate: bool = True, extensions: bo
         default_timezone=settings.timezone,
         coordinators=frozenset(settings.coordinator_keys),
         anonymity_threshold=settings.anonymity_threshold,
+        after_commit=AfterCommit(db),
     )
     if extensions:
         _extensions(config, settings, db)

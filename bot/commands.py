@@ -74,6 +74,9 @@ async def run_console(core: Core, member: MemberRef) -> int:
     background = asyncio.create_task(dispatcher.run(), name="outbox")
     try:
         await loop(member, core.handle, dispatcher.drain, pending, announce)
+        if core.config.after_commit is not None:
+            await core.config.after_commit.wait()  # a synthesis still on its way is shown before exit
+            await dispatcher.drain()
     finally:
         dispatcher.stop()
         await asyncio.gather(background, return_exceptions=True)

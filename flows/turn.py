@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from flows.definition import Flow, Step
+
+if TYPE_CHECKING:
+    from flows.after_commit import AfterCommit
 from flows.events import ChannelRef, MemberRef
 from flows.i18n import Catalog
 from flows.messages import Audience, Notice, Option, Outbound, Prompt
@@ -43,6 +46,7 @@ class EngineConfig:
     summariser: Summariser | None = None
     extra_commands: dict[str, CommandHandler] = field(default_factory=dict)
     extra_help: list[str] = field(default_factory=list)
+    after_commit: "AfterCommit | None" = None
 
 
 class Refused(Exception):

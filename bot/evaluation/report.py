@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.evaluation import queries
 from bot.evaluation.synthesis import Synthesiser
 from bot.settings import Settings
+from flows.after_commit import AfterCommit
 from flows.arguments import ArgumentError, parse_arguments
 from flows.messages import Audience, Report
 from flows.turn import EngineConfig
@@ -74,6 +75,7 @@ class ReportContext:
     threshold: int
     synthesiser: Synthesiser
     reverse: dict[str, int]
+    defer: AfterCommit | None = None  # None: slow work runs inline (tools outside chat)
 
     def t(self, key: str, **values: Any) -> str:
         return self.config.catalog.t(self.lang, key, **values)
@@ -92,9 +94,12 @@ class Reporter:
         self.synthesiser = synthesiser or Synthesiser.from_settings(settings)
         self.reverse = queries.reverse_items(config.flows)
 
-    def context(self, tx: AsyncSession, network: Network, reader: Member | None, lang: str, audience: Audience) -> ReportContext:
+    def context(
+        self, tx: AsyncSession, network: Network, reader: Member | None, lang: str, audience: Audience, inline: bool = False
+    ) -> ReportContext:
         threshold = max(3, self.config.anonymity_threshold)
-        return ReportContext(tx, self.config, network, reader, lang, audience, threshold, self.synthesiser, self.reverse)
+        defer = None if inline else self.config.after_commit
+        return ReportContext(tx, self.config, network, reader, lang, audience, threshold, self.synthesiser, self.reverse, defer)
 
     async def build(self, ctx: ReportContext, request: ReportRequest) -> Report:
         from bot.evaluation import network_report, round_report, trend_report
@@ -124,7 +129,7 @@ async def build_report(tx: AsyncSession, config: EngineConfig, settings: Setting
         raise ArgumentError("report_no_network", value=network_key)
     reporter = Reporter(config, settings)
     audience = Audience.channel(f"{network.key}:report")
-    return await reporter.build(reporter.context(tx, network, None, lang or network.language, audience), request)
+    return await reporter.build(reporter.context(tx, network, None, lang or network.language, audience, inline=True), request)
 
 
 def number(value: float | None, digits: int = 1) -> str:

@@ -6,7 +6,8 @@ from bot.evaluation import queries
 from storage.privacy import too_small
 from bot.evaluation.report import ReportContext
 from flows.definition import Flow
-from flows.messages import ReportSection
+from bot.evaluation.synthesis import TextSummary
+from flows.messages import Outbound, Report, ReportSection
 from storage import repository as repo
 
 
@@ -23,7 +24,23 @@ async def text_section(ctx: ReportContext, flow: Flow | None, round_id: int) -> 
         return []
     answers = [a for s in usable for a in by_step[s.id]]
     names = [m.display_name for m in await repo.members_of(ctx.tx, ctx.network.id)]
-    summary = await ctx.synthesiser.summarise(answers, ctx.lang, names, [s.text[ctx.lang] for s in usable])
+    questions = [s.text[ctx.lang] for s in usable]
+    heading = ctx.t("report_text_heading")
+    if ctx.synthesiser.configured and ctx.defer is not None:
+        # A model may take up to its timeout; the turn's transaction must not wait for it.
+        synthesiser, audience, lang, title = ctx.synthesiser, ctx.audience, ctx.lang, ctx.t("report_synthesis_title")
+
+        async def follow_up() -> list[Outbound]:
+            summary = await synthesiser.summarise(answers, lang, names, questions)
+            return [Report(audience, title, (ReportSection(heading, tuple(summary_lines(ctx, summary))),), language=lang)]
+
+        ctx.defer.run(ctx.tx, follow_up)
+        return [ReportSection(heading, (ctx.t("report_synthesis_follows"),))]
+    summary = await ctx.synthesiser.summarise(answers, ctx.lang, names, questions)
+    return [ReportSection(heading, tuple(summary_lines(ctx, summary)))]
+
+
+def summary_lines(ctx: ReportContext, summary: TextSummary) -> list[str]:
     if summary.method == "llm" and summary.synthesis is not None:
         synthesis = summary.synthesis
         lines = [ctx.t("report_method_llm", model=ctx.synthesiser.model, n=summary.answers), ctx.t("report_themes")]
@@ -31,8 +48,7 @@ async def text_section(ctx: ReportContext, flow: Flow | None, round_id: int) -> 
         if synthesis.tensions:
             lines.append(ctx.t("report_tensions"))
             lines += [f"• {tension}" for tension in synthesis.tensions]
-        lines += [ctx.t("report_picture"), synthesis.situational_picture]
-        return [ReportSection(ctx.t("report_text_heading"), tuple(lines))]
+        return lines + [ctx.t("report_picture"), synthesis.situational_picture]
     reason = ctx.t("report_reason_no_llm") if summary.reason == "no_llm" else ctx.t("report_reason_failed")
     lines = [ctx.t("report_method_extractive", reason=reason, n=summary.answers)]
     if summary.phrases:
@@ -41,4 +57,4 @@ async def text_section(ctx: ReportContext, flow: Flow | None, round_id: int) -> 
     if summary.quotes:
         lines.append(ctx.t("report_quotes"))
         lines += [f"“{q}”" for q in summary.quotes]
-    return [ReportSection(ctx.t("report_text_heading"), tuple(lines))]
+    return lines

@@ -5,7 +5,10 @@ from __future__ import annotations
 import json
 
 from bot.app import build_core
-from flows.messages import Report
+from sqlalchemy import select
+
+from flows.messages import Report, from_json
+from storage.models import OutboxMessage
 from tests.conftest import Console, make_settings
 from tests.evaluation.conftest import join, round_id_of
 from tests.evaluation.llm_server import fake_llm
@@ -31,9 +34,16 @@ async def test_round_report_uses_the_llm_and_sends_no_names(sqlite_url, tmp_path
                 await console.answer(name, f"{round_id}:focus", f"Bea and I work on the service path; ask Cai at cai@example.org ({name})")
                 await console.answer(name, f"{round_id}:need", "-")
             out = await console.command("alice", f"report {round_id}")
+            first = next(m for m in out if isinstance(m, Report))
+            # The model is asked after the turn's transaction has committed, never inside it.
+            assert "follows in a moment" in "\n".join(line for s in first.sections for line in s.lines)
+            await core.config.after_commit.wait()
+            async with core.db.transaction() as tx:
+                rows = (await tx.execute(select(OutboxMessage).order_by(OutboxMessage.id))).scalars().all()
+            report = from_json(rows[-1].message)
         finally:
             await core.close()
-    report = next(m for m in out if isinstance(m, Report))
+    assert isinstance(report, Report) and report.audience.member_key == "console:local:alice"
     text = "\n".join(line for s in report.sections for line in s.lines)
     assert "Synthesis of 5 answers made by a language model (gpt-4o-mini)" in text
     assert "Yhteinen palvelupolku (4 answers)" in text and "Verkosto rakentaa" in text
