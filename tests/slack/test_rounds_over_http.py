@@ -139,3 +139,17 @@ async def test_a_member_who_is_not_a_coordinator_is_refused_in_their_language(sl
     async with slack.core.db.transaction() as tx:
         assert (await tx.execute(select(Response))).first() is None
         assert len((await tx.execute(select(OutboxMessage))).scalars().all()) == 1
+
+
+async def test_a_named_channel_is_resolved_and_an_unknown_one_is_named_back(slack: SlackHarness) -> None:
+    await slack.command("pulse start trust #network", channel="DCOORD", channel_name="directmessage")
+    await slack.deliver()
+    assert slack.fake.called("conversations.list")
+    assert {c.args["users"] for c in slack.fake.called("conversations.open")} >= {"UANNA", "UBEN", "UGUEST"}
+    await slack.command("pulse start trust <#CNET|network>", channel="DCOORD", channel_name="directmessage")
+    assert len(slack.fake.called("conversations.list")) == 1  # an escaped mention carries the id already
+    before = len(slack.posts_to("DCOORD"))
+    await slack.command("pulse start trust #nowhere", channel="DCOORD", channel_name="directmessage")
+    await slack.deliver()
+    refusal = slack.posts_to("DCOORD")[before:]
+    assert any("#nowhere" in c.args["text"] or "nowhere" in c.args["text"] for c in refusal)
