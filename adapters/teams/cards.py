@@ -19,6 +19,11 @@ MAX_CARD_BYTES = 80_000
 PEOPLE_DATASET = "graph.microsoft.com/users"
 
 
+def command_syntax(text: str) -> str:
+    """Teams has no slash commands: the texts' `/yhdessa help` is typed `yhdessa help` in a chat."""
+    return text.replace("/yhdessa ", "yhdessa ")
+
+
 def _card(body: list[dict[str, Any]], actions: list[dict[str, Any]] | None = None) -> dict[str, Any]:
     card: dict[str, Any] = {"type": "AdaptiveCard", "$schema": SCHEMA, "version": "1.5", "body": body, "msteams": {"width": "Full"}}
     if actions:

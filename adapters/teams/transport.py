@@ -66,7 +66,7 @@ class TeamsTransport:
         if isinstance(message, Prompt):
             return _card_activity(cards.prompt_card(message), message.text)
         if isinstance(message, Notice):
-            return Activity(type="message", text=message.text, text_format="markdown")
+            return Activity(type="message", text=cards.command_syntax(message.text), text_format="markdown")
         if isinstance(message, Report):
             return _card_activity(cards.report_card(message), message.title)
         if isinstance(message, Chart):

@@ -61,3 +61,11 @@ def test_prompt_cards_per_kind() -> None:
     assert picker["choices.data"]["dataset"] == "graph.microsoft.com/users"
     assert picker["choices"] == [{"title": "Eino", "value": member_key("eino")}]
     assert all(cards.size(c) < 100_000 for c in (text, multi, people))
+
+
+def test_help_texts_show_the_command_as_it_is_typed_in_teams() -> None:
+    from flows.i18n import Catalog
+
+    text = Catalog.load().t("fi", "no_open_question")
+    assert "/yhdessa help" in text
+    assert "yhdessa help" in cards.command_syntax(text) and "/yhdessa" not in cards.command_syntax(text)
