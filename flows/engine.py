@@ -83,8 +83,7 @@ class Engine:
         return turn
 
     async def enqueue(self, tx: Any, messages: Sequence[Outbound]) -> None:
-        for message in messages:
-            await repo.enqueue(tx, message.audience.platform, message.audience.key, to_json(message))
+        await repo.enqueue_many(tx, [(m.audience.platform, m.audience.key, to_json(m)) for m in messages])
 
     async def network(self, tx: Any, ref: NetworkRef) -> Network:
         network = await repo.network_by_key(tx, ref.key)
@@ -120,7 +119,11 @@ class Engine:
 
     async def _answered(self, turn: Turn, event: MemberAnswered) -> None:
         round_id, _, step_id = event.prompt_ref.partition(":")
-        round_ = await round_by_id(turn.tx, turn.network, int(round_id)) if round_id.isdigit() else None
+        round_, known = (
+            await repo.round_and_session(turn.tx, turn.network.id, int(round_id), turn.member.id)
+            if round_id.isdigit()
+            else (None, None)
+        )
         flow = self.config.flows.get(round_.flow_id) if round_ else None
         if round_ is None or flow is None:
             raise Refused(turn.t("unknown_prompt"))
@@ -129,7 +132,7 @@ class Engine:
         step = flow.step(step_id)
         if step is None:
             raise Refused(turn.t("unknown_prompt"))
-        session = await join_round(turn, round_, flow)
+        session = known or await join_round(turn, round_, flow)
         if session.status != "open":
             raise Refused(turn.t("already_answered"))
         await record_answer(turn, round_, flow, session, step, event.value, event.reply_handle)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Sequence
+from typing import Any
 from datetime import datetime
 
 from sqlalchemy import select, update
@@ -146,7 +147,7 @@ async def record_answer(
         turn.emit(prompt_for(turn.config, flow, step, round_, turn.member, turn.network, everyone))
         return False
     if not result.skipped:
-        turn.tx.add(_response(round_, step, session, turn.member, result))
+        await repo.add_response(turn.tx, _response(round_, step, session, turn.member, result))
     session.answered = [*session.answered, step.id]
     session.updated_at = utcnow()
     if reply_handle:
@@ -173,23 +174,23 @@ def finish_session(session: MemberSession) -> None:
     session.submission = None  # from here on nothing ties anonymous answers to the member
 
 
-def _response(round_: Round, step: Step, session: MemberSession, member: Member, answer: Answer) -> Response:
+def _response(round_: Round, step: Step, session: MemberSession, member: Member, answer: Answer) -> dict[str, Any]:
     now = utcnow()
     single = step.kind == "single"
-    return Response(
-        round_id=round_.id,
-        step_id=step.id,
-        dimension=step.dimension,
-        member_id=None if round_.anonymous else member.id,
-        submission=session.submission or secrets.token_hex(12),
-        value_num=answer.number,
-        value_text=(answer.choices[0] if single and answer.choices else answer.text if step.kind == "text" else None),
-        value_list=list(answer.choices) if answer.choices is not None and not single else None,
-        sector=member.sector,
-        side=member.side,
+    return {
+        "round_id": round_.id,
+        "step_id": step.id,
+        "dimension": step.dimension,
+        "member_id": None if round_.anonymous else member.id,
+        "submission": session.submission or secrets.token_hex(12),
+        "value_num": answer.number,
+        "value_text": answer.choices[0] if single and answer.choices else answer.text if step.kind == "text" else None,
+        "value_list": list(answer.choices) if answer.choices is not None and not single else None,
+        "sector": member.sector,
+        "side": member.side,
         # An exact time could be matched against a member's activity; anonymous answers keep the day.
-        answered_at=now.replace(hour=0, minute=0, second=0, microsecond=0) if round_.anonymous else now,
-    )
+        "answered_at": now.replace(hour=0, minute=0, second=0, microsecond=0) if round_.anonymous else now,
+    }
 
 
 def _shown(step: Step, answer: Answer, lang: str) -> str:

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, delete, func, select, update
+from sqlalchemy import bindparam, delete, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -46,6 +46,11 @@ _NETWORK_AND_MEMBER = (
 _NETWORK = select(Network).where(Network.key == bindparam("network"))
 _MEMBER = select(Member).where(Member.network_id == bindparam("network_id"), Member.key == bindparam("member"))
 _SESSION = select(MemberSession).where(MemberSession.round_id == bindparam("round_id"), MemberSession.member_id == bindparam("member_id"))
+_ROUND_AND_SESSION = (
+    select(Round, MemberSession)
+    .outerjoin(MemberSession, (MemberSession.round_id == Round.id) & (MemberSession.member_id == bindparam("member_id")))
+    .where(Round.id == bindparam("round_id"), Round.network_id == bindparam("network_id"))
+)
 _ROUND = select(Round).where(Round.id == bindparam("round_id"), Round.network_id == bindparam("network_id"))
 
 
@@ -69,6 +74,15 @@ async def network_by_key(session: AsyncSession, key: str) -> Network | None:
 
 async def member_by_key(session: AsyncSession, network_id: int, key: str) -> Member | None:
     return (await session.execute(_MEMBER, {"network_id": network_id, "member": key})).scalar_one_or_none()
+
+
+async def round_and_session(
+    session: AsyncSession, network_id: int, round_id: int, member_id: int
+) -> tuple[Round | None, MemberSession | None]:
+    """A round of the network and the member's session in it (if any), in one query."""
+    params = {"round_id": round_id, "network_id": network_id, "member_id": member_id}
+    row = (await session.execute(_ROUND_AND_SESSION, params)).first()
+    return (None, None) if row is None else (row[0], row[1])
 
 
 async def round_in_network(session: AsyncSession, network_id: int, round_id: int) -> Round | None:
@@ -138,6 +152,23 @@ async def enqueue(
     session.add(OutboxMessage(platform=platform, audience=audience, message=message, available_at=available_at or utcnow()))
 
 
+async def enqueue_many(session: AsyncSession, messages: Sequence[tuple[str, str, dict[str, Any]]]) -> None:
+    """Queue (platform, audience, message) rows in one statement: every turn ends with this."""
+    if not messages:
+        return
+    now = utcnow()
+    rows = [
+        {"platform": p, "audience": a, "message": m, "status": "pending", "attempts": 0, "available_at": now, "created_at": now}
+        for p, a, m in messages
+    ]
+    await session.execute(insert(OutboxMessage), rows)
+
+
+async def add_response(session: AsyncSession, values: dict[str, Any]) -> None:
+    """Insert one answer without the unit of work (the hot path of every answer)."""
+    await session.execute(insert(Response), [values])
+
+
 async def audit(session: AsyncSession, network_id: int | None, actor: str | None, action: str, **detail: Any) -> None:
     session.add(AuditEntry(network_id=network_id, actor=actor, action=action, detail=detail))
 
@@ -157,7 +188,12 @@ async def forget_member(session: AsyncSession, member: Member) -> dict[str, int]
     """Erase a member and everything linked to them. Anonymous answers have no link and stay."""
     answers = await session.execute(delete(Response).where(Response.member_id == member.id))
     sessions = await session.execute(delete(MemberSession).where(MemberSession.member_id == member.id))
-    await session.execute(delete(ConversationReference).where(ConversationReference.key == member.key))
+    # Adapters may keep references under their own prefix (a Slack DM channel: slack:dm:<member key>).
+    await session.execute(
+        delete(ConversationReference).where(
+            (ConversationReference.key == member.key) | ConversationReference.key.like(f"%:{member.key}")
+        )
+    )
     await session.execute(update(AuditEntry).where(AuditEntry.actor == member.key).values(actor=None))
     await session.execute(
         update(OutboxMessage)
