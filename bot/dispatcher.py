@@ -6,7 +6,9 @@ import asyncio
 import logging
 import time
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
 
 from adapters.transport import RetryLater, Transport, Undeliverable
 from flows.messages import from_json
@@ -19,6 +21,15 @@ log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 8
 BACKOFF_BASE = 2.0
 BACKOFF_CAP = 600.0
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """What became of one row: the outbox function that records it, and its arguments."""
+
+    action: Callable[..., Awaitable[None]]
+    row_id: int
+    args: tuple[Any, ...] = ()
 
 
 class Pacer:
@@ -76,16 +87,28 @@ class Dispatcher:
             handled += len(rows)
 
     async def _send_all(self, rows: list[OutboxMessage]) -> None:
-        for row in rows:
-            await self._send(row)
+        """One conversation's rows, in order. Their outcomes are written together (at most a second
+        late), and a conversation that is told to wait keeps its order: the rest wait with it."""
+        outcomes: list[Outcome] = []
+        flushed = time.monotonic()
+        for index, row in enumerate(rows):
+            outcome = await self._send(row)
+            outcomes.append(outcome)
+            if outcome.action is outbox.mark_retry:
+                delay = float(outcome.args[0])
+                outcomes += [Outcome(outbox.release, later.id, (delay,)) for later in rows[index + 1 :]]
+                break
+            if time.monotonic() - flushed > 1.0:
+                await self._apply(outcomes)
+                outcomes, flushed = [], time.monotonic()
+        await self._apply(outcomes)
 
-    async def _send(self, row: OutboxMessage) -> None:
+    async def _send(self, row: OutboxMessage) -> "Outcome":
         transport = self.transports[row.platform]
         try:
             message = from_json(row.message)
         except (KeyError, TypeError, ValueError) as exc:
-            await self._finish(outbox.mark_dead, row.id, f"unreadable message: {exc}")
-            return
+            return Outcome(outbox.mark_dead, row.id, (f"unreadable message: {exc}",))
         await self.pacers[row.platform].wait(row.audience)
         try:
             handle = await transport.deliver(message)
@@ -93,26 +116,24 @@ class Dispatcher:
             attempts = row.attempts + 1
             if attempts >= MAX_ATTEMPTS:
                 log.error("outbox %s: giving up after %d attempts: %s", row.id, attempts, exc)
-                await self._finish(outbox.mark_dead, row.id, str(exc))
-                return
+                return Outcome(outbox.mark_dead, row.id, (str(exc),))
             delay = exc.retry_after if exc.retry_after is not None else min(BACKOFF_CAP, BACKOFF_BASE**attempts)
             log.warning("outbox %s: %s; retrying in %.1f s", row.id, exc, delay)
-            await self._finish(outbox.mark_retry, row.id, delay, str(exc))
-            return
+            return Outcome(outbox.mark_retry, row.id, (delay, str(exc)))
         except Undeliverable as exc:
             log.error("outbox %s: undeliverable: %s", row.id, exc)
-            await self._finish(outbox.mark_dead, row.id, str(exc))
-            return
+            return Outcome(outbox.mark_dead, row.id, (str(exc),))
         except Exception as exc:  # an adapter bug must not stop the other messages
             log.exception("outbox %s: delivery failed", row.id)
-            await self._finish(outbox.mark_retry, row.id, min(BACKOFF_CAP, BACKOFF_BASE ** (row.attempts + 1)), repr(exc))
+            return Outcome(outbox.mark_retry, row.id, (min(BACKOFF_CAP, BACKOFF_BASE ** (row.attempts + 1)), repr(exc)))
+        return Outcome(outbox.mark_sent, row.id, (handle,))
+
+    async def _apply(self, outcomes: list["Outcome"]) -> None:
+        if not outcomes:
             return
         async with self.db.transaction() as tx:
-            await outbox.mark_sent(tx, row.id, handle)
-
-    async def _finish(self, action: object, *args: object) -> None:
-        async with self.db.transaction() as tx:
-            await action(tx, *args)  # type: ignore[operator]
+            for outcome in outcomes:
+                await outcome.action(tx, outcome.row_id, *outcome.args)
 
     async def run(self, idle: float = 1.0) -> None:
         """Keep draining until stopped; woken early when the engine has queued something."""

@@ -19,6 +19,7 @@ LEASE = timedelta(seconds=300)
 
 
 async def claim(session: AsyncSession, platforms: Sequence[str], limit: int = 100) -> list[OutboxMessage]:
+    """Take up to `limit` rows that may be sent now, leasing them to this worker."""
     now = utcnow()
     ready = OutboxMessage.status.in_(("pending", "sending")) & (OutboxMessage.available_at <= now)
     candidates = (
@@ -29,23 +30,21 @@ async def claim(session: AsyncSession, platforms: Sequence[str], limit: int = 10
     )
     if session.bind is not None and session.bind.dialect.name == "postgresql":
         candidates = candidates.with_for_update(skip_locked=True)
+    # Two statements, not an UPDATE over a LIMIT subquery: PostgreSQL may run such a subquery more
+    # than once and take more rows than asked. The UPDATE checks readiness again because on SQLite
+    # another worker may take a row between this read and the write lock.
     ids = list((await session.execute(candidates)).scalars().all())
     if not ids:
         return []
-    # The condition is checked again in the UPDATE itself: on SQLite the SELECT above runs
-    # before the write lock is taken, so another worker may have claimed a row meanwhile.
-    claimed = (
-        await session.execute(
-            update(OutboxMessage)
-            .where(OutboxMessage.id.in_(ids), ready)
-            .values(status="sending", available_at=now + LEASE)
-            .returning(OutboxMessage.id)
-        )
-    ).scalars().all()
-    if not claimed:
-        return []
-    rows = (await session.execute(select(OutboxMessage).where(OutboxMessage.id.in_(claimed)).order_by(OutboxMessage.id))).scalars().all()
-    return list(rows)
+    stmt = (
+        update(OutboxMessage)
+        .where(OutboxMessage.id.in_(ids), ready)
+        .values(status="sending", available_at=now + LEASE)
+        .returning(OutboxMessage)
+        .execution_options(synchronize_session=False)
+    )
+    rows = list((await session.scalars(stmt)).all())
+    return sorted(rows, key=lambda row: row.id)
 
 
 async def mark_sent(session: AsyncSession, row_id: int, handle: str | None) -> None:
@@ -61,6 +60,15 @@ async def mark_retry(session: AsyncSession, row_id: int, delay: float, error: st
         update(OutboxMessage)
         .where(OutboxMessage.id == row_id)
         .values(status="pending", available_at=utcnow() + timedelta(seconds=delay), attempts=OutboxMessage.attempts + 1, last_error=error[:2000])
+    )
+
+
+async def release(session: AsyncSession, row_id: int, delay: float) -> None:
+    """Give a claimed row back unsent (its conversation must wait); not counted as an attempt."""
+    await session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == row_id, OutboxMessage.status == "sending")
+        .values(status="pending", available_at=utcnow() + timedelta(seconds=delay))
     )
 
 

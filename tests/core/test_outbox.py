@@ -108,3 +108,19 @@ async def test_two_dispatchers_never_send_a_row_twice(core, console: Console) ->
     )
     sent = [m.audience.key for m in first.delivered + second.delivered if isinstance(m, Notice)]
     assert len(sent) == len(set(sent)) == 30
+
+
+async def test_a_conversation_told_to_wait_keeps_its_order(core, console: Console) -> None:
+    await fresh(core, console)
+    for text in ("first", "second", "third"):
+        await console.say("alice", text)
+    transport = RecordingTransport([RetryLater("429 Too Many Requests", retry_after=0.2)])
+    dispatcher = Dispatcher(core.db, {"console": transport})
+    await dispatcher.drain()
+    assert transport.delivered == [] and transport.calls == 1  # the rest were not even tried
+    rows_now = await waiting(core)
+    assert [r.status for r in rows_now] == ["pending"] * 3 and [r.attempts for r in rows_now] == [1, 0, 0]
+    await asyncio.sleep(0.25)
+    await dispatcher.drain()
+    assert [r.id for r in await waiting(core)] == [r.id for r in rows_now]
+    assert len(transport.delivered) == 3 and all(r.status == "sent" for r in await waiting(core))
