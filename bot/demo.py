@@ -79,11 +79,16 @@ async def _members(tx: Any, network: Network, coordinator: MemberRef, data: dict
     return people
 
 
-def _score(rng: random.Random, member: Member, dimension: str | None, month: int, reverse: bool, low: int, high: int) -> float:
-    base, drift = BASELINE.get(dimension or "", (3.4, 0.03))
-    value = base + drift * month + SECTOR_TILT.get(member.sector or "", 0) + rng.gauss(0, 0.7)
-    value = min(high, max(low, round(value)))
+def _score(rng: random.Random, level: float, reverse: bool, low: int, high: int) -> float:
+    """One item's answer: the member's level on the dimension with a little item noise."""
+    value = min(high, max(low, round(level + rng.gauss(0, 0.45))))
     return float(high + low - value) if reverse else float(value)
+
+
+def _level(rng: random.Random, member: Member, dimension: str | None, month: int) -> float:
+    """How a member sees a dimension this month; the items of one dimension share it (so they cohere)."""
+    base, drift = BASELINE.get(dimension or "", (3.4, 0.03))
+    return base + drift * month + SECTOR_TILT.get(member.sector or "", 0) + rng.gauss(0, 0.7)
 
 
 async def _round(tx: Any, core: Core, network: Network, people: list[Member], flow: Flow, opened: datetime, rng: random.Random, month: int, data: dict[str, Any]) -> int:
@@ -105,13 +110,16 @@ async def _round(tx: Any, core: Core, network: Network, people: list[Member], fl
         if not responded:
             continue
         submission = secrets.token_hex(12)
+        levels: dict[str | None, float] = {}
         answered_at = opened + timedelta(hours=rng.randint(1, 100))
         for step in flow.steps:
             if not step.required and rng.random() < 0.4:
                 continue
             value: dict[str, Any] = {}
             if step.kind == "scale":
-                value["value_num"] = _score(rng, member, step.dimension, month, step.reverse, step.minimum or 1, step.maximum or 5)
+                if step.dimension not in levels:
+                    levels[step.dimension] = _level(rng, member, step.dimension, month)
+                value["value_num"] = _score(rng, levels[step.dimension], step.reverse, step.minimum or 1, step.maximum or 5)
             elif step.kind == "text":
                 pool = data["focus" if step.id == "focus" else "need" if step.id == "need" else "reflection"][lang]
                 value["value_text"] = rng.choice(pool)

@@ -82,3 +82,19 @@ def test_export_json_has_no_member_on_anonymous_rows(tmp_path: Path, fmt: str) -
     named = [r for r in rows if not r["anonymous"]]
     assert anonymous and all(r["member"] == "" for r in anonymous)
     assert named and named[0]["member"] == "console:local:alice"
+
+
+def test_demo_fills_a_network_across_sectors_once(tmp_path: Path) -> None:
+    env = {"YHDESSA_LANGUAGE": "en"}
+    done = yhdessa(tmp_path, "demo", "--as", "alice", env=env)
+    assert done.returncode == 0, done.stderr
+    assert "30 members" in done.stdout and "console:local:alice is a coordinator" in done.stdout
+    members = yhdessa(tmp_path, "members", "list", env=env).stdout.splitlines()
+    assert len(members) == 30
+    assert {line.split("\t")[4] for line in members} == {"public", "private", "third"}
+    assert {line.split("\t")[5] for line in members} == {"internal", "external"}
+    rows = export(tmp_path, env)
+    assert {r["flow"] for r in rows} >= {"pulse", "checkin", "network-map"} and len(rows) > 1000
+    again = yhdessa(tmp_path, "demo", "--as", "alice", env=env)
+    assert again.returncode == 0 and "adds nothing" in again.stdout
+    assert len(export(tmp_path, env)) == len(rows)
