@@ -16,7 +16,6 @@ import itertools
 import json
 import logging
 import os
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -38,7 +37,7 @@ BOT = {"id": "28:bench-bot", "name": "Yhdessä"}
 async def serve(args: argparse.Namespace) -> None:
     sys.path.insert(0, str(ROOT))
     logging.basicConfig(level=logging.WARNING)
-    from microsoft_agents.hosting.aiohttp import CloudAdapter, jwt_authorization_decorator
+    from microsoft_agents.hosting.aiohttp import jwt_authorization_decorator
     from microsoft_agents.hosting.core import TurnContext
 
     from adapters.teams.connector import build_adapter

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from typing import Any
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from flows.answers import Answer, Invalid, parse_answer
@@ -16,7 +16,7 @@ from flows.events import MemberRef
 from flows.messages import Audience, Notice, Outbound, PromptClosed
 from flows.turn import EngineConfig, Refused, Turn, language_of, render_prompt
 from storage import repository as repo
-from storage.models import Member, MemberSession, Network, Response, Round, utcnow
+from storage.models import Member, MemberSession, Network, Round, utcnow
 
 
 async def ensure_member(

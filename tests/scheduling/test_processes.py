@@ -88,7 +88,7 @@ async def test_one_leader_fires_once_and_the_other_takes_over(pg_core: Core, tmp
         assert len(await rounds(pg_core)) == 1
         leaders = [i for i in range(2) if leading(logs[i])]
         assert len(leaders) == 1
-        leader, follower = processes[leaders[0]], processes[1 - leaders[0]]
+        leader = processes[leaders[0]]
         follower_log = logs[1 - leaders[0]]
 
         leader.send_signal(signal.SIGKILL)

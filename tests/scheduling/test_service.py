@@ -11,7 +11,6 @@ from collections.abc import AsyncIterator, Callable
 from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
-import pytest
 import pytest_asyncio
 
 from bot.app import Core, build_core

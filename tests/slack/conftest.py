@@ -11,6 +11,7 @@ import json
 import time
 import urllib.parse
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +23,7 @@ from adapters.slack.mount import WORK
 from bot.app import Core, build_core
 from bot.dispatcher import Dispatcher
 from bot.server import build_web_app
+from bot.settings import Settings
 from storage.models import OutboxMessage, Response
 from tests.conftest import make_settings
 from tests.slack.fake_slack import BOT_USER, TEAM, FakeSlack
@@ -155,9 +157,14 @@ async def slack(db_url: str, tmp_path: Path, fake: FakeSlack) -> AsyncIterator[S
         slack_api_url=fake.base_url,
         coordinators=f"slack:{TEAM}:UCOORD",
     )
-    # Without the optional scheduling/evaluation extensions: these tests are about Slack, and must
-    # not break while those parts are being built in the same tree.
-    core = await build_core(settings, extensions=False)
+    async with harness(settings, fake) as running:
+        yield running
+
+
+@asynccontextmanager
+async def harness(settings: Settings, fake: FakeSlack) -> AsyncIterator[SlackHarness]:
+    """The whole bot (our aiohttp app with the Slack adapter) served on 127.0.0.1."""
+    core = await build_core(settings)
     app, mounted = await build_web_app(core, ["slack"])
     client = TestClient(TestServer(app, host="127.0.0.1"))
     await client.start_server()

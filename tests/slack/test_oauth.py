@@ -9,13 +9,10 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest_asyncio
-from aiohttp.test_utils import TestClient, TestServer
 
 from adapters.slack.installation_store import SlackInstallation
-from bot.app import build_core
-from bot.server import build_web_app
 from tests.conftest import make_settings
-from tests.slack.conftest import SECRET, SlackHarness, payload
+from tests.slack.conftest import SECRET, SlackHarness, harness, payload
 from tests.slack.fake_slack import FakeSlack
 
 
@@ -30,17 +27,8 @@ async def multi(db_url: str, tmp_path: Path, fake: FakeSlack) -> AsyncIterator[S
         slack_client_secret="client-secret-value",
         slack_state_secret="state-secret-value",
     )
-    core = await build_core(settings, extensions=False)
-    app, mounted = await build_web_app(core, ["slack"])
-    client = TestClient(TestServer(app, host="127.0.0.1"))
-    await client.start_server()
-    try:
-        yield SlackHarness(core, client, fake)
-    finally:
-        await client.close()
-        for job in (job for m in mounted for job in m.cleanup):
-            await job()
-        await core.close()
+    async with harness(settings, fake) as running:
+        yield running
 
 
 async def test_install_then_serve_a_second_workspace(multi: SlackHarness) -> None:

@@ -23,14 +23,6 @@ APP_ID = "00000000-0000-4000-8000-00000000a99"
 
 
 @pytest_asyncio.fixture
-async def connector() -> AsyncIterator[FakeConnector]:
-    fake = FakeConnector()
-    await fake.start()
-    yield fake
-    await fake.stop()
-
-
-@pytest_asyncio.fixture
 async def production_core(sqlite_url: str, tmp_path) -> AsyncIterator[Core]:  # type: ignore[no-untyped-def]
     core = await build_core(make_settings(sqlite_url, tmp_path, teams_app_id=APP_ID, teams_app_password="not-a-real-secret"))
     yield core

@@ -29,14 +29,6 @@ from tests.teams.wire import (
 
 
 @pytest_asyncio.fixture
-async def connector() -> AsyncIterator[FakeConnector]:
-    fake = FakeConnector()
-    await fake.start()
-    yield fake
-    await fake.stop()
-
-
-@pytest_asyncio.fixture
 async def teams_core(db_url: str, tmp_path) -> AsyncIterator[Core]:  # type: ignore[no-untyped-def]
     core = await build_core(make_settings(db_url, tmp_path, coordinators=member_key("coco")))
     yield core
