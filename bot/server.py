@@ -17,6 +17,7 @@ from adapters.transport import Transport
 from bot.app import Core
 
 log = logging.getLogger(__name__)
+CORE = web.AppKey("core", Core)
 
 
 @dataclass
@@ -33,7 +34,7 @@ class Mount(Protocol):
 
 
 async def healthz(request: web.Request) -> web.Response:
-    core: Core = request.app["core"]
+    core = request.app[CORE]
     try:
         async with core.db.connect() as conn:
             from sqlalchemy import text
@@ -46,7 +47,7 @@ async def healthz(request: web.Request) -> web.Response:
 
 async def build_web_app(core: Core, adapters: list[str]) -> tuple[web.Application, list[Mounted]]:
     app = web.Application()
-    app["core"] = core
+    app[CORE] = core
     app.router.add_get("/healthz", healthz)
     mounted: list[Mounted] = []
     for name in adapters:
