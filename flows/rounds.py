@@ -148,30 +148,27 @@ async def record_answer(
         return False
     if not result.skipped:
         await repo.add_response(turn.tx, _response(round_, step, session, turn.member, result))
-    session.answered = [*session.answered, step.id]
-    session.updated_at = utcnow()
+    changes: dict[str, Any] = {"answered": [*session.answered, step.id], "updated_at": utcnow()}
     if reply_handle:
         shown = turn.t("answered_anonymous") if round_.anonymous else turn.t("answered_value", value=_shown(step, result, turn.lang))
         turn.emit(PromptClosed(Audience.member(turn.member.key), f"{round_.id}:{step.id}", reply_handle, shown, turn.lang))
-    following = flow.next_step(step.id, set(session.answered))
+    following = flow.next_step(step.id, set(changes["answered"]))
     if following is None:
-        finish_session(session)
+        changes.update(finished())
         turn.emit(Notice(Audience.member(turn.member.key), flow.outro[turn.lang] if flow.outro else turn.t("round_thanks"), turn.lang))
     else:
-        session.step_id = following.id
-        session.flow_version = flow.version
+        changes.update(step_id=following.id, flow_version=flow.version)
         if round_.delivery == "dm":
             if not everyone and following.kind == "members":
                 everyone = await repo.members_of(turn.tx, turn.network.id)
             turn.emit(prompt_for(turn.config, flow, following, round_, turn.member, turn.network, everyone))
+    await repo.update_session(turn.tx, session, changes)
     return True
 
 
-def finish_session(session: MemberSession) -> None:
-    session.status = "done"
-    session.step_id = None
-    session.completed_at = utcnow()
-    session.submission = None  # from here on nothing ties anonymous answers to the member
+def finished() -> dict[str, Any]:
+    """A finished session's values: from here on nothing ties anonymous answers to the member."""
+    return {"status": "done", "step_id": None, "completed_at": utcnow(), "submission": None}
 
 
 def _response(round_: Round, step: Step, session: MemberSession, member: Member, answer: Answer) -> dict[str, Any]:
