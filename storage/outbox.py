@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import timedelta
 
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import OutboxMessage, utcnow
@@ -47,37 +47,39 @@ async def claim(session: AsyncSession, platforms: Sequence[str], limit: int = 10
     return sorted(rows, key=lambda row: row.id)
 
 
+# Prebuilt Core statements on the table: the dispatcher records an outcome for every message.
+_OUTBOX = OutboxMessage.__table__
+_BY_ID = _OUTBOX.c.id == bindparam("row_id")
+_SENT = (
+    update(_OUTBOX)
+    .where(_BY_ID, _OUTBOX.c.status == "sending")
+    .values(status="sent", sent_at=bindparam("at"), handle=bindparam("handle"), attempts=_OUTBOX.c.attempts + 1)
+)
+_RETRY = (
+    update(_OUTBOX)
+    .where(_BY_ID)
+    .values(status="pending", available_at=bindparam("at"), attempts=_OUTBOX.c.attempts + 1, last_error=bindparam("error"))
+)
+_RELEASE = update(_OUTBOX).where(_BY_ID, _OUTBOX.c.status == "sending").values(status="pending", available_at=bindparam("at"))
+_DEAD = update(_OUTBOX).where(_BY_ID).values(status="dead", attempts=_OUTBOX.c.attempts + 1, last_error=bindparam("error"))
+
+
 async def mark_sent(session: AsyncSession, row_id: int, handle: str | None) -> None:
-    await session.execute(
-        update(OutboxMessage)
-        .where(OutboxMessage.id == row_id, OutboxMessage.status == "sending")
-        .values(status="sent", sent_at=utcnow(), handle=handle, attempts=OutboxMessage.attempts + 1)
-    )
+    """Sent: recorded once (a second report of the same row changes nothing)."""
+    await session.execute(_SENT, {"row_id": row_id, "at": utcnow(), "handle": handle})
 
 
 async def mark_retry(session: AsyncSession, row_id: int, delay: float, error: str) -> None:
-    await session.execute(
-        update(OutboxMessage)
-        .where(OutboxMessage.id == row_id)
-        .values(status="pending", available_at=utcnow() + timedelta(seconds=delay), attempts=OutboxMessage.attempts + 1, last_error=error[:2000])
-    )
+    await session.execute(_RETRY, {"row_id": row_id, "at": utcnow() + timedelta(seconds=delay), "error": error[:2000]})
 
 
 async def release(session: AsyncSession, row_id: int, delay: float) -> None:
     """Give a claimed row back unsent (its conversation must wait); not counted as an attempt."""
-    await session.execute(
-        update(OutboxMessage)
-        .where(OutboxMessage.id == row_id, OutboxMessage.status == "sending")
-        .values(status="pending", available_at=utcnow() + timedelta(seconds=delay))
-    )
+    await session.execute(_RELEASE, {"row_id": row_id, "at": utcnow() + timedelta(seconds=delay)})
 
 
 async def mark_dead(session: AsyncSession, row_id: int, error: str) -> None:
-    await session.execute(
-        update(OutboxMessage)
-        .where(OutboxMessage.id == row_id)
-        .values(status="dead", attempts=OutboxMessage.attempts + 1, last_error=error[:2000])
-    )
+    await session.execute(_DEAD, {"row_id": row_id, "error": error[:2000]})
 
 
 async def pending_count(session: AsyncSession, platforms: Sequence[str] | None = None) -> int:
