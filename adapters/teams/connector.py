@@ -80,6 +80,7 @@ class ConnectorFactory(ChannelServiceClientFactoryBase):
         self.connections = connections
         self.validator = validator
         self._pool: aiohttp.BaseConnector | None = None
+        self._token_clients: dict[str, UserTokenClient] = {}
 
     def _session(self, endpoint: str) -> aiohttp.ClientSession:
         """A session on one shared connection pool: the SDK opens a client per turn and per proactive
@@ -91,6 +92,9 @@ class ConnectorFactory(ChannelServiceClientFactoryBase):
         return aiohttp.ClientSession(base_url=endpoint, connector=self._pool, connector_owner=False, middlewares=middlewares)
 
     async def close(self) -> None:
+        for client in self._token_clients.values():
+            await client.client.close()
+        self._token_clients.clear()
         if self._pool is not None:
             await self._pool.close()
 
@@ -116,9 +120,15 @@ class ConnectorFactory(ChannelServiceClientFactoryBase):
     async def create_user_token_client(
         self, context: TurnContext, claims_identity: ClaimsIdentity, use_anonymous: bool = False
     ) -> UserTokenClient:
-        # Yhdessä never signs users in (no OAuth cards), so this client is never used to call out.
+        # Yhdessä never signs users in (no OAuth cards), so this client is never used to call out;
+        # the SDK asks for one on every turn, and each would open (and leak) an HTTP session of its own.
         app_id = claims_identity.get_app_id() or "local-development"  # the SDK warns on every turn without one
-        return UserTokenClient(app_id=app_id, endpoint=AuthenticationConstants.AGENTS_SDK_OAUTH_URL, token="")
+        client = self._token_clients.get(app_id)
+        if client is None:
+            session = self._session(AuthenticationConstants.AGENTS_SDK_OAUTH_URL)
+            client = UserTokenClient(app_id=app_id, endpoint=AuthenticationConstants.AGENTS_SDK_OAUTH_URL, token="", session=session)
+            self._token_clients[app_id] = client
+        return client
 
 
 def build_adapter(settings: Settings) -> tuple[CloudAdapter, ConnectorFactory, AgentAuthConfiguration]:
