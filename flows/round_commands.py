@@ -38,7 +38,8 @@ async def _launch(turn: Turn, flow: Flow, args: Arguments, audience_word: str | 
     if audience is None:
         raise ArgumentError("unknown_audience", value=audience_word or "")
     closes, remind = _timing(turn, args)
-    round_ = await open_round(turn, flow, audience, closes_at=closes, anonymous=_anonymity(args), remind_at=remind)
+    delivery = "channel" if "--in-channel" in args.flags else None
+    round_ = await open_round(turn, flow, audience, closes_at=closes, anonymous=_anonymity(args), remind_at=remind, delivery=delivery)
     await repo.audit(turn.tx, turn.network.id, turn.member.key, "round_opened", round=round_.id, flow=flow.id)
     turn.reply(
         "round_opened",

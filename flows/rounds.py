@@ -65,15 +65,29 @@ async def open_round(
     remind_at: datetime | None = None,
     schedule_id: int | None = None,
     invite: bool = True,
+    delivery: str | None = None,
 ) -> Round:
-    """Open a round of `flow` and send its first question to each member of the audience."""
+    """Open a round of `flow` for an audience.
+
+    Delivered by DM (the default), each member gets the first question; delivered in a channel
+    (the flow's `delivery: channel`, or `--in-channel`), every question is posted there once and
+    each member who answers is recorded on their own. Launched with no channel to post in, a
+    channel round is delivered by DM instead.
+    """
+    if audience.startswith("channel:"):
+        channel_key: str | None = audience.removeprefix("channel:")
+    else:
+        channel_key = turn.channel.key if turn.channel else None
+    mode = delivery or flow.delivery
+    if mode == "channel" and channel_key is None:
+        mode = "dm"
     round_ = Round(
         network_id=turn.network.id,
         flow_id=flow.id,
         flow_version=flow.version,
         audience=audience,
-        channel=turn.channel.key if turn.channel else None,
-        delivery=flow.delivery,
+        channel=channel_key if mode == "channel" else (turn.channel.key if turn.channel else None),
+        delivery=mode,
         anonymous=flow.anonymous if anonymous is None else anonymous,
         closes_at=closes_at,
         remind_at=remind_at,
@@ -89,10 +103,17 @@ async def open_round(
     first = flow.steps[0]
     for member in members:
         turn.tx.add(_new_session(round_, member, flow, first))
-        lang = language_of(member, turn.network)
+        if mode == "dm":
+            lang = language_of(member, turn.network)
+            if flow.intro:
+                turn.emit(Notice(Audience.member(member.key), flow.intro[lang], lang))
+            turn.emit(prompt_for(turn.config, flow, first, round_, member, turn.network, everyone))
+    if mode == "channel" and channel_key is not None:
+        target, lang = Audience.channel(channel_key), turn.network.language
         if flow.intro:
-            turn.emit(Notice(Audience.member(member.key), flow.intro[lang], lang))
-        turn.emit(prompt_for(turn.config, flow, first, round_, member, turn.network, everyone))
+            turn.emit(Notice(target, flow.intro[lang], lang))
+        for step in flow.steps:
+            turn.emit(render_prompt(turn.config.catalog, flow, step, round_.id, target, lang, round_.anonymous, everyone))
     round_.invited = len(members)
     return round_
 

@@ -209,3 +209,29 @@ async def test_member_profile_and_language(core, console: Console) -> None:
     assert "Red Cross" in listing and "third sector" in listing
     out = await console.command("bob", "/yhdessa lang fi")
     assert "suomea" in notices(out)
+
+
+async def test_channel_round_posts_each_question_once_and_records_each_member(core, console: Console) -> None:
+    from flows.events import ChannelRef, CommandIssued
+    from tests.conftest import CONSOLE, member
+
+    for name in ("alice", "bob", "carol"):
+        await console.command(name, "/yhdessa help")
+    general = ChannelRef("console", "local", "general")
+    out = await core.engine.handle(CommandIssued(CONSOLE, member("alice"), "/yhdessa reflect start checkin here --in-channel", "ch-1", channel=general))
+    posted = [m for m in out if isinstance(m, Prompt)]
+    assert [p.audience.channel_key for p in posted] == ["console:local:general"] * 3
+    assert [p.prompt_ref.split(":")[1] for p in posted] == ["mood", "focus", "need"]
+    round_id = posted[0].prompt_ref.split(":")[0]
+    out = await console.answer("bob", f"{round_id}:mood", "5")
+    assert prompts(out, "bob") == []  # nothing is sent to bob privately: the questions are in the channel
+    await console.answer("bob", f"{round_id}:focus", "The service path")
+    await console.answer("bob", f"{round_id}:need", "-")
+    await console.answer("carol", f"{round_id}:mood", "2")
+    async with core.db.transaction() as tx:
+        network = await repo.network_by_key(tx, "console:local")
+        rows = await export_rows(tx, network)
+    assert sorted((r["member"], r["step"]) for r in rows) == [
+        ("console:local:bob", "focus"), ("console:local:bob", "mood"), ("console:local:carol", "mood"),
+    ]
+    assert "1/3" in notices(await console.command("alice", "/yhdessa reflect status"))

@@ -153,3 +153,22 @@ async def test_a_named_channel_is_resolved_and_an_unknown_one_is_named_back(slac
     await slack.deliver()
     refusal = slack.posts_to("DCOORD")[before:]
     assert any("#nowhere" in c.args["text"] or "nowhere" in c.args["text"] for c in refusal)
+
+
+async def test_a_round_in_the_channel_is_posted_once_and_each_click_is_recorded(slack: SlackHarness) -> None:
+    status, _ = await slack.command("reflect start checkin here --in-channel")
+    assert status == 200
+    await slack.deliver()
+    prompts = [c for c in slack.posts_to("CNET") if any(b.get("type") == "actions" for b in c.args.get("blocks") or ())]
+    assert len(prompts) == 3  # every question of the check-in, once, in the channel
+    assert not [c for c in slack.fake.called("conversations.open") if c.args.get("users") == "UANNA"]  # no DMs
+    first = prompts[0]
+    block_id = next(b["block_id"] for b in first.args["blocks"] if b["type"] == "actions")
+    for user, value in (("UANNA", "4"), ("UBEN", "2")):
+        click = slack.block_action(user, "CNET", first.result["ts"], {"action_id": "yh_choose", "block_id": block_id, "type": "button", "value": value, "text": {"type": "plain_text", "text": value}})
+        assert (await slack.interaction(click))[0] == 200
+    await slack.settle()
+    answers = await slack.responses()
+    async with slack.core.db.transaction() as tx:
+        keys = dict((await tx.execute(select(Member.id, Member.key))).all())
+    assert sorted((keys[a.member_id], a.value_num) for a in answers) == [(f"slack:{TEAM}:UANNA", 4.0), (f"slack:{TEAM}:UBEN", 2.0)]
