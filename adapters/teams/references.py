@@ -64,12 +64,7 @@ class References:
             for key, data in changed.items():
                 if await repo.load_reference(tx, key) != data:
                     await repo.save_reference(tx, key, PLATFORM, data)
-            for key, data in partial.items():
-                stored = await repo.load_reference(tx, key)
-                if stored is None:
-                    await repo.save_reference(tx, key, PLATFORM, data)
-                else:
-                    self._remember(key, stored)
+            await self._keep_partial(tx, partial)
         for key, data in changed.items():
             self._remember(key, data)
 
@@ -98,14 +93,18 @@ class References:
     async def _store_partial(self, partial: dict[str, dict[str, Any]]) -> None:
         try:
             async with self.db.transaction() as tx:
-                for key, data in partial.items():
-                    stored = await repo.load_reference(tx, key)
-                    if stored is None:
-                        await repo.save_reference(tx, key, PLATFORM, data)
-                    else:
-                        self._remember(key, stored)
+                await self._keep_partial(tx, partial)
         except Exception:  # the members stay reachable from memory; the next roster read retries
             log.exception("could not store Teams references of %d roster members", len(partial))
+
+    async def _keep_partial(self, tx: Any, partial: dict[str, dict[str, Any]]) -> None:
+        """A partial reference (from a roster) never replaces a full one the bot already has."""
+        for key, data in partial.items():
+            stored = await repo.load_reference(tx, key)
+            if stored is None:
+                await repo.save_reference(tx, key, PLATFORM, data)
+            else:
+                self._remember(key, stored)
 
     async def flush(self) -> None:
         """Wait for offered references to be stored (at shutdown, and in tests)."""
