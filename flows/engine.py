@@ -28,6 +28,7 @@ COMMANDS: dict[str, CommandHandler] = {
     "stage": network_commands.stage,
     "journey": network_commands.journey,
     "lang": network_commands.lang,
+    "network": network_commands.network,
     "members": member_commands.members,
     "my-data": member_commands.my_data,
     "forget-me": member_commands.forget_me,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flows.arguments import ArgumentError
+from flows.arguments import ArgumentError, parse_audience
 from flows.definition import LANGUAGES
 from flows.turn import Turn
 from storage import repository as repo
@@ -67,6 +67,37 @@ async def journey(turn: Turn, words: list[str]) -> None:
     mine = await repo.responses_of_member(turn.tx, turn.member.id)
     lines.append(turn.t("journey_mine", count=len(mine)))
     turn.reply_text("\n".join(lines))
+
+
+async def network(turn: Turn, words: list[str]) -> None:
+    """`network show`; `network channel here|#name|none` (where results and reports go);
+    `network name "…"`."""
+    sub = words[0].lower() if words else "show"
+    if sub == "show":
+        channel = turn.network.report_channel
+        turn.reply(
+            "network_show",
+            name=turn.network.name,
+            language=turn.network.language,
+            timezone=turn.network.timezone,
+            channel=channel.rsplit(":", 1)[-1] if channel else turn.t("network_no_channel"),
+        )
+        return
+    turn.require_coordinator()
+    if sub == "channel" and len(words) == 2:
+        if words[1].lower() in ("none", "-"):
+            turn.network.report_channel = None
+        else:
+            audience = parse_audience(words[1], turn.channel, *turn.network.key.split(":", 1))
+            if audience is None or not audience.startswith("channel:"):
+                raise ArgumentError("network_channel_usage")
+            turn.network.report_channel = audience.removeprefix("channel:")
+    elif sub == "name" and len(words) > 1:
+        turn.network.name = " ".join(words[1:])[:200]
+    else:
+        raise ArgumentError("network_usage")
+    await repo.audit(turn.tx, turn.network.id, turn.member.key, f"network_{sub}", value=" ".join(words[1:]))
+    await network(turn, ["show"])
 
 
 async def lang(turn: Turn, words: list[str]) -> None:

@@ -235,3 +235,21 @@ async def test_channel_round_posts_each_question_once_and_records_each_member(co
         ("console:local:bob", "focus"), ("console:local:bob", "mood"), ("console:local:carol", "mood"),
     ]
     assert "1/3" in notices(await console.command("alice", "/yhdessa reflect status"))
+
+
+async def test_coordinators_channel_receives_results_of_rounds_launched_elsewhere(core, console: Console) -> None:
+    from flows.events import ChannelRef, CommandIssued
+    from tests.conftest import CONSOLE, member
+
+    await console.command("alice", "/yhdessa help")
+    out = await console.command("bob", "/yhdessa network channel #coordinators")
+    assert "Only the network's coordinators" in notices(out)
+    team = ChannelRef("console", "local", "coordinators")
+    out = await core.engine.handle(CommandIssued(CONSOLE, member("alice"), "/yhdessa network channel here", "nc-1", channel=team))
+    assert "coordinators' channel" in notices(out) and "coordinators." in notices(out)
+    await console.command("alice", "/yhdessa reflect start checkin network")  # from a DM: no channel of its own
+    out = await console.command("alice", "/yhdessa reflect close")
+    posted = [m for m in out if m.audience.channel_key == "console:local:coordinators"]
+    assert posted, "the round's results go to the coordinators' channel"
+    out = await console.command("alice", "/yhdessa network channel none")
+    assert "privately" in notices(out)
