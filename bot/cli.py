@@ -83,7 +83,9 @@ def main(argv: list[str] | None = None) -> int:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
-    logging.getLogger("alembic").setLevel(logging.WARNING)
+    # Migrations and the scheduler's five-second polls would fill the log at INFO.
+    for chatty in ("alembic", "apscheduler"):
+        logging.getLogger(chatty).setLevel(max(logging.WARNING, logging.getLogger().level))
     from bot import commands
 
     handler: Callable[[Any, Any], Coroutine[Any, Any, int]] = getattr(commands, f"cmd_{args.command.replace('-', '_')}", None) or args.handler
