@@ -84,8 +84,9 @@ def main(argv: list[str] | None = None) -> int:
         stream=sys.stderr,
     )
     # Migrations and the scheduler's five-second polls would fill the log at INFO.
-    for chatty in ("alembic", "apscheduler"):
-        logging.getLogger(chatty).setLevel(max(logging.WARNING, logging.getLogger().level))
+    if logging.getLogger().level >= logging.INFO:  # YHDESSA_LOG_LEVEL=DEBUG still shows them
+        for chatty in ("alembic", "apscheduler"):
+            logging.getLogger(chatty).setLevel(logging.WARNING)
     from bot import commands
 
     handler: Callable[[Any, Any], Coroutine[Any, Any, int]] = getattr(commands, f"cmd_{args.command.replace('-', '_')}", None) or args.handler
