@@ -34,7 +34,8 @@ def _anonymity(args: Arguments) -> bool | None:
 
 async def _launch(turn: Turn, flow: Flow, args: Arguments, audience_word: str | None) -> None:
     turn.require_coordinator()
-    audience = parse_audience(audience_word, turn.channel, turn.member.key.split(":")[0], turn.member.key.split(":")[1])
+    # The network's workspace, not the member's: a Slack Connect guest names channels of the host.
+    audience = parse_audience(audience_word, turn.channel, *turn.network.key.split(":", 1))
     if audience is None:
         raise ArgumentError("unknown_audience", value=audience_word or "")
     closes, remind = _timing(turn, args)

@@ -58,7 +58,7 @@ def _when_and_audience(turn: Turn, rest: list[str]) -> tuple[str, When, str]:
     """`<when> [audience]`, the when quoted or not: the longest run of words that parses wins."""
     if not rest:
         raise ArgumentError("schedule_when_missing", examples=EXAMPLE)
-    platform, workspace = turn.member.key.split(":")[:2]
+    platform, workspace = turn.network.key.split(":", 1)  # the host workspace, also for Slack Connect guests
     first_error: WhenError | None = None
     for cut in range(len(rest), 0, -1):
         if len(rest) - cut > 1:
