@@ -140,7 +140,11 @@ class Engine:
 
     async def _message(self, turn: Turn, event: MessageReceived) -> None:
         """Free text answers the member's open question (the most recently active one)."""
-        for session, round_ in await repo.open_sessions(turn.tx, turn.member.id):
+        sessions = await repo.open_sessions(turn.tx, turn.member.id)
+        # Questions posted in a channel are answered there (buttons, the modal); typed text goes to
+        # the member's own questions first, and to a channel's only when there is nothing else.
+        sessions = sorted(sessions, key=lambda pair: pair[1].delivery != "dm")
+        for session, round_ in sessions:
             flow = self.config.flows.get(round_.flow_id)
             step = current_step(flow, session) if flow else None
             if flow is None or step is None:

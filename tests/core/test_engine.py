@@ -253,3 +253,20 @@ async def test_coordinators_channel_receives_results_of_rounds_launched_elsewher
     assert posted, "the round's results go to the coordinators' channel"
     out = await console.command("alice", "/yhdessa network channel none")
     assert "privately" in notices(out)
+
+
+async def test_typed_answers_go_to_the_members_own_question_before_a_channel_round(core, console: Console) -> None:
+    from flows.events import ChannelRef, CommandIssued
+    from tests.conftest import CONSOLE, member
+
+    for name in ("alice", "bob"):
+        await console.command(name, "/yhdessa help")
+    await console.command("alice", "/yhdessa pulse start trust network")  # bob gets trust-1 privately
+    general = ChannelRef("console", "local", "general")
+    await core.engine.handle(CommandIssued(CONSOLE, member("alice"), "/yhdessa reflect start checkin here --in-channel", "ch-2", channel=general))
+    out = await console.say("bob", "4")  # typed in his DM after the channel round opened
+    assert prompts(out, "bob")[0].prompt_ref.endswith(":trust-2")
+    async with core.db.transaction() as tx:
+        network = await repo.network_by_key(tx, "console:local")
+        rows = await export_rows(tx, network)
+    assert [(r["flow"], r["step"]) for r in rows] == [("pulse-trust", "trust-1")]
