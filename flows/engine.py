@@ -9,8 +9,8 @@ from typing import Any
 from flows import member_commands, network_commands, round_commands
 from flows.arguments import ArgumentError, split_command
 from flows.events import CommandIssued, InboundEvent, MemberAnswered, MemberJoined, MessageReceived, NetworkRef
-from flows.messages import Audience, Notice, Outbound, Prompt, to_json
-from flows.rounds import current_step, ensure_member, join_round, prompt_for, record_answer, round_by_id
+from flows.messages import Outbound, Prompt, to_json
+from flows.rounds import current_step, ensure_member, join_round, prompt_for, record_answer
 from flows.turn import CommandHandler, EngineConfig, Refused, Turn
 from storage import repository as repo
 from storage.database import Database
@@ -186,7 +186,7 @@ class Engine:
             member = await repo.member_by_key(tx, network.id, member_ref.key)
             lang = (member.language if member else None) or network.language
             round_id, _, step_id = prompt_ref.partition(":")
-            round_ = await round_by_id(tx, network, int(round_id)) if round_id.isdigit() else None
+            round_ = await repo.round_in_network(tx, network.id, int(round_id)) if round_id.isdigit() else None
             flow = self.config.flows.get(round_.flow_id) if round_ else None
             step = flow.step(step_id) if flow else None
             if step is None:
@@ -195,6 +195,3 @@ class Engine:
             if isinstance(result, Invalid) and step.kind != "members":
                 return self.config.catalog.t(lang, result.key, **result.values)
             return None
-
-    def notice(self, audience: Audience, key: str, lang: str, **values: Any) -> Notice:
-        return Notice(audience, self.config.catalog.t(lang, key, **values), lang)

@@ -121,7 +121,7 @@ async def my_data(turn: Turn, words: list[str]) -> None:
     }
     records = [
         {"round": r.id, "flow": r.flow_id, "step": a.step_id, "answered_at": a.answered_at.isoformat(),
-         "value": a.value_num if a.value_num is not None else a.value_list if a.value_list is not None else a.value_text}
+         "value": _shown(a.value_num) if a.value_num is not None else a.value_list if a.value_list is not None else a.value_text}
         for a, r in answers
     ]
     lines = [turn.t("mydata_header", name=m.display_name, count=len(records))]
@@ -130,6 +130,11 @@ async def my_data(turn: Turn, words: list[str]) -> None:
     turn.reply_text("\n".join(lines))
     content = json.dumps({"profile": profile, "answers": records}, ensure_ascii=False, indent=2).encode()
     turn.emit(Document(Audience.member(m.key), content, "my-data.json", "application/json", turn.t("mydata_file"), turn.lang))
+
+
+def _shown(number: float) -> int | float:
+    """A scale answer as it was given: 4, not 4.0."""
+    return int(number) if number.is_integer() else number
 
 
 async def forget_me(turn: Turn, words: list[str]) -> None:

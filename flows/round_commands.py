@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from flows.arguments import Arguments, ArgumentError, parse_arguments, parse_audience, parse_duration
 from flows.definition import Flow
-from flows.rounds import close_round, current_step, join_round, open_round, prompt_for, round_by_id
+from flows.rounds import close_round, current_step, join_round, open_round, prompt_for
 from flows.turn import Refused, Turn
 from storage import repository as repo
 from storage.models import Round, utcnow
@@ -86,7 +86,7 @@ async def _pick_round(turn: Turn, args: Arguments) -> Round:
         token = args.words[0].lstrip("#")
         if not token.isdigit():
             raise ArgumentError("bad_round", value=args.words[0])
-        round_ = await round_by_id(turn.tx, turn.network, int(token))
+        round_ = await repo.round_in_network(turn.tx, turn.network.id, int(token))
         if round_ is None:
             raise ArgumentError("bad_round", value=args.words[0])
         return round_

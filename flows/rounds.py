@@ -259,6 +259,3 @@ async def close_round(tx: AsyncSession, config: EngineConfig, network: Network, 
             out.append(Notice(audience, text, network.language))
     return out
 
-
-async def round_by_id(tx: AsyncSession, network: Network, round_id: int) -> Round | None:
-    return await repo.round_in_network(tx, network.id, round_id)

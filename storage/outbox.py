@@ -97,8 +97,4 @@ async def next_available(session: AsyncSession, platforms: Sequence[str]) -> flo
     soonest = (await session.execute(stmt)).scalar_one()
     if soonest is None:
         return None
-    if soonest.tzinfo is None:
-        from datetime import timezone
-
-        soonest = soonest.replace(tzinfo=timezone.utc)
     return max(0.0, (soonest - utcnow()).total_seconds())
