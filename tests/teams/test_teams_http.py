@@ -4,6 +4,8 @@ Connector on 127.0.0.1."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from collections.abc import AsyncIterator
 
 import pytest
@@ -69,12 +71,17 @@ async def test_personal_pulse_start_sends_cards_to_every_member(teams_core: Core
     assert any("3 members invited" in t for t in opened)
 
 
+async def bobs_first_card(core: Core, bot: Any, connector: FakeConnector) -> tuple[str, str]:
+    """Start a pulse; the prompt reference and activity id of the first card bob got."""
+    await start_pulse(core, bot, connector)
+    card_call = connector.cards(personal_conversation("bob"))[0]
+    ref = card_call.card["actions"][0]["data"]["yhdessa_prompt"]  # type: ignore[index]
+    return ref, await _card_activity_id(connector, card_call)
+
+
 async def test_card_submit_is_stored_and_card_updated(teams_core: Core, connector: FakeConnector) -> None:
     async with live_bot(teams_core) as bot:
-        await start_pulse(teams_core, bot, connector)
-        card_call = connector.cards(personal_conversation("bob"))[0]
-        ref = card_call.card["actions"][0]["data"]["yhdessa_prompt"]  # type: ignore[index]
-        card_id = await _card_activity_id(connector, card_call)
+        ref, card_id = await bobs_first_card(teams_core, bot, connector)
         submit = card_submit(connector.url, "bob", card_id, {"yhdessa_prompt": ref, "answer": "4"})
         assert await bot.post(submit) == 202
         assert await count(teams_core, Response) == 1
@@ -87,10 +94,7 @@ async def test_card_submit_is_stored_and_card_updated(teams_core: Core, connecto
 
 async def test_invalid_submit_gets_a_clear_reply_and_the_card_stays_open(teams_core: Core, connector: FakeConnector) -> None:
     async with live_bot(teams_core) as bot:
-        await start_pulse(teams_core, bot, connector)
-        card_call = connector.cards(personal_conversation("bob"))[0]
-        ref = card_call.card["actions"][0]["data"]["yhdessa_prompt"]  # type: ignore[index]
-        card_id = await _card_activity_id(connector, card_call)
+        ref, card_id = await bobs_first_card(teams_core, bot, connector)
         assert await bot.post(card_submit(connector.url, "bob", card_id, {"yhdessa_prompt": ref, "answer": "9"})) == 202
         await drain(teams_core)
     assert await count(teams_core, Response) == 0
@@ -101,10 +105,7 @@ async def test_invalid_submit_gets_a_clear_reply_and_the_card_stays_open(teams_c
 
 async def test_redelivered_activity_stores_nothing_new(teams_core: Core, connector: FakeConnector) -> None:
     async with live_bot(teams_core) as bot:
-        await start_pulse(teams_core, bot, connector)
-        card_call = connector.cards(personal_conversation("bob"))[0]
-        ref = card_call.card["actions"][0]["data"]["yhdessa_prompt"]  # type: ignore[index]
-        card_id = await _card_activity_id(connector, card_call)
+        ref, card_id = await bobs_first_card(teams_core, bot, connector)
         submit = card_submit(connector.url, "bob", card_id, {"yhdessa_prompt": ref, "answer": "3"})
         assert await bot.post(submit) == 202
         before = [await count(teams_core, m) for m in (Response, OutboxMessage, InboundEvent, ConversationReference)]
