@@ -4,9 +4,8 @@ Connector on 127.0.0.1."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from collections.abc import AsyncIterator
+from typing import Any
 
 import pytest
 import pytest_asyncio
