@@ -52,7 +52,9 @@ async def audience_members(turn: Turn, audience: str) -> list[Member]:
 
 def prompt_for(config: EngineConfig, flow: Flow, step: Step, round_: Round, member: Member, network: Network, everyone: Sequence[Member]) -> Outbound:
     lang = language_of(member, network)
-    others = [m for m in everyone if m.id != member.id]
+    # Only a member select lists the others; building that list for every prompt made a launch
+    # to N members cost N² attribute reads.
+    others = [m for m in everyone if m.id != member.id] if step.kind == "members" else ()
     return render_prompt(config.catalog, flow, step, round_.id, Audience.member(member.key), lang, round_.anonymous, others)
 
 
