@@ -12,9 +12,10 @@ from flows.after_commit import AfterCommit
 from flows.engine import Engine
 from flows.events import InboundEvent
 from flows.i18n import Catalog
-from flows.messages import Outbound
+from flows.inbox import Inbox
+from flows.messages import Notice, Outbound
 from flows.registry import FlowRegistry
-from flows.turn import EngineConfig
+from flows.turn import EngineConfig, SaveFailed
 from storage.database import Database
 
 log = logging.getLogger(__name__)
@@ -30,22 +31,42 @@ class Core:
     engine: Engine
     transports: dict[str, Transport] = field(default_factory=dict)
     dispatcher: Dispatcher | None = None
+    inbox: Inbox = field(init=False)
+
+    def __post_init__(self) -> None:
+        # Platform requests are stored here before they are acknowledged, then handled by `handle`.
+        self.inbox = Inbox(self.db, lambda event: self.handle(event))
 
     async def handle(self, event: InboundEvent) -> list[Outbound]:
         """Engine turn, then wake the dispatcher so replies go out at once."""
-        out = await self.engine.handle(event)
+        try:
+            out = await self.engine.handle(event)
+        except SaveFailed as failed:
+            await self._tell_directly(failed.notice)
+            return []
         if self.dispatcher is not None and out:
             self.dispatcher.wake()
         return out
 
-    def start_delivery(self, transports: dict[str, Transport]) -> Dispatcher:
+    async def _tell_directly(self, notice: Notice) -> None:
+        """The outbox cannot be written either: hand the notice to the platform at once."""
+        transport = self.transports.get(notice.audience.platform)
+        if transport is None:
+            return
+        try:
+            await transport.deliver(notice)
+        except Exception as exc:  # the member cannot be told; the turn's failure is logged already
+            log.warning("could not tell %s platform member that saving failed: %r", notice.audience.platform, exc)
+
+    def start_delivery(self, transports: dict[str, Transport], identity: str | None = None) -> Dispatcher:
         self.transports.update(transports)
-        self.dispatcher = Dispatcher(self.db, self.transports)
+        self.dispatcher = Dispatcher(self.db, self.transports, identity=identity)
         if self.config.after_commit is not None:
             self.config.after_commit.on_queued = self.dispatcher.wake
         return self.dispatcher
 
     async def close(self) -> None:
+        await self.inbox.close()
         await self.db.dispose()
 
 

@@ -12,6 +12,20 @@ from typing import Any
 ADAPTERS = ("console", "slack", "teams")
 
 
+def _number(minimum: int, maximum: int) -> Callable[[str], int]:
+    """An argparse type: a whole number in ASCII digits within bounds (int() takes '²' and '1_0')."""
+
+    def parse(text: str) -> int:
+        from flows.arguments import as_int
+
+        number = as_int(text, minimum, maximum)
+        if number is None:
+            raise argparse.ArgumentTypeError(f"{text[:40]!r} is not a whole number from {minimum} to {maximum}")
+        return number
+
+    return parse
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="yhdessa", description="Yhdessä: a facilitator bot for collaboration networks.")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
@@ -20,17 +34,17 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--adapter", action="append", choices=ADAPTERS, help="console, slack or teams; repeat to serve several")
     run.add_argument("--as", dest="as_name", default=None, help="console: act as this member (default: your user name)")
     run.add_argument("--host", default="127.0.0.1", help="HTTP host for Slack and Teams (default 127.0.0.1)")
-    run.add_argument("--port", type=int, default=3978, help="HTTP port for Slack and Teams (default 3978)")
+    run.add_argument("--port", type=_number(1, 65535), default=3978, help="HTTP port for Slack and Teams (default 3978)")
 
     demo = sub.add_parser("demo", help="fill the console network with members and months of past rounds")
     demo.add_argument("--as", dest="as_name", default=None, help="this member becomes a coordinator")
-    demo.add_argument("--members", type=int, default=30)
-    demo.add_argument("--months", type=int, default=6)
-    demo.add_argument("--seed", type=int, default=7)
+    demo.add_argument("--members", type=_number(1, 1000), default=30)
+    demo.add_argument("--months", type=_number(1, 60), default=6)
+    demo.add_argument("--seed", type=_number(0, 2**31 - 1), default=7)
 
     export = sub.add_parser("export", help="write the answers as CSV or JSON (anonymous rows carry no member)")
     export.add_argument("--format", choices=("csv", "json"), default="csv")
-    export.add_argument("--round", type=int, default=None)
+    export.add_argument("--round", type=_number(1, 2_147_483_647), default=None)
     export.add_argument("--network", default="console:local", help="network key, e.g. slack:T0123 (default console:local)")
     export.add_argument("--output", "-o", default="-", help="file to write (default: standard output)")
 
@@ -72,6 +86,7 @@ def main(argv: list[str] | None = None) -> int:
     from bot.settings import SettingsError, load_settings
     from flows.i18n import CatalogError
     from flows.loader import FlowError
+    from storage.health import DatabaseUnavailable
 
     try:
         settings = load_settings()
@@ -97,6 +112,14 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     except SettingsError as exc:  # an adapter found a setting missing while starting
         print(f"yhdessa: setting error: {exc}", file=sys.stderr)
+        return 2
+    except DatabaseUnavailable as exc:
+        print(f"yhdessa: YHDESSA_DATABASE_URL: {exc}", file=sys.stderr)
+        return 2
+    except OSError as exc:  # the port is taken, a folder cannot be written: the system says why
+        if exc.errno is None:
+            raise
+        print(f"yhdessa: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130

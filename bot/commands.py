@@ -9,11 +9,13 @@ import logging
 import re
 import sys
 from pathlib import Path
+from typing import Any
 
 from bot.app import Core, build_core
 from bot.settings import Settings
 from flows.events import MemberRef, NetworkRef
 from flows.messages import Prompt
+from storage.health import WRITE_FAULTS
 
 log = logging.getLogger(__name__)
 
@@ -66,20 +68,38 @@ async def run_console(core: Core, member: MemberRef) -> int:
     async def pending() -> list[Prompt]:
         return await core.engine.pending_prompts(NETWORK, member)
 
-    from bot.server import start_scheduler
+    from bot.server import purge_outbox, start_scheduler
 
     # Scheduled rounds fire while someone is in the console too; the background dispatcher shows
     # their prompts without waiting for the next line.
     scheduler = await start_scheduler(core)
     background = asyncio.create_task(dispatcher.run(), name="outbox")
+    async def handle(event: Any) -> None:
+        """A turn that fails for a reason we did not foresee is said in one line, and the console goes on."""
+        try:
+            await core.handle(event)
+        except Exception as exc:
+            log.error("the turn failed: %r", exc, exc_info=log.isEnabledFor(logging.DEBUG))
+            print(core.catalog.t(core.settings.language, "error_generic"))
+
+    async def deliver() -> None:
+        try:
+            await dispatcher.drain()
+        except WRITE_FAULTS as exc:  # the outbox cannot be claimed now; the background run retries
+            log.warning("delivery waits: the database cannot be written: %s", str(getattr(exc, "orig", exc)).splitlines()[0])
+
+    purging = asyncio.create_task(purge_outbox(core), name="outbox-purge")
+    inbox = asyncio.create_task(core.inbox.run(), name="inbox")  # prunes the keys of handled events
     try:
-        await loop(member, core.handle, dispatcher.drain, pending, announce)
+        await loop(member, handle, deliver, pending, announce)
         if core.config.after_commit is not None:
             await core.config.after_commit.wait()  # a synthesis still on its way is shown before exit
             await dispatcher.drain()
     finally:
         dispatcher.stop()
-        await asyncio.gather(background, return_exceptions=True)
+        purging.cancel()
+        inbox.cancel()
+        await asyncio.gather(background, purging, inbox, return_exceptions=True)
         if scheduler is not None:
             await scheduler.stop()
     return 0

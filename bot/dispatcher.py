@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
+import secrets
+import socket
 import time
 from collections import defaultdict
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -61,13 +65,26 @@ class Pacer:
 
 
 class Dispatcher:
-    def __init__(self, db: Database, transports: Mapping[str, Transport], batch: int = 100) -> None:
+    def __init__(self, db: Database, transports: Mapping[str, Transport], batch: int = 100, identity: str | None = None) -> None:
         self.db = db
         self.transports = dict(transports)
         self.pacers = {name: Pacer(t) for name, t in self.transports.items()}
         self.batch = batch
         self._wake = asyncio.Event()
         self._stopping = False
+        # Names this worker's leases. A server's identity is its host and port (see `reclaim`);
+        # otherwise it is unique to this process.
+        self.identity = identity or f"{socket.gethostname()[:20]}:{os.getpid()}:{secrets.token_hex(3)}"
+        self._recorder = _Recorder(db)
+
+    async def reclaim(self) -> int:
+        """Release the rows a previous process of this identity held when it died. Only called once
+        this process has bound the identity's port, which proves that process is gone."""
+        async with self.db.transaction() as tx:
+            released = await outbox.release_owned(tx, self.identity)
+        if released:
+            log.info("outbox: %d message(s) left in flight by the previous process go out again", released)
+        return released
 
     def wake(self) -> None:
         self._wake.set()
@@ -77,31 +94,48 @@ class Dispatcher:
         handled = 0
         while True:
             async with self.db.transaction() as tx:
-                rows = await outbox.claim(tx, list(self.transports), self.batch)
+                rows = await outbox.claim(tx, list(self.transports), self.batch, self.identity)
             if not rows:
                 return handled
             by_conversation: dict[str, list[OutboxMessage]] = defaultdict(list)
             for row in rows:
                 by_conversation[row.audience].append(row)
-            await asyncio.gather(*(self._send_all(items) for items in by_conversation.values()))
+            async with self._leased():
+                await asyncio.gather(*(self._send_all(items) for items in by_conversation.values()))
             handled += len(rows)
 
+    @asynccontextmanager
+    async def _leased(self) -> AsyncIterator[None]:
+        """Renew this worker's leases while it sends, so they can be short: after a crash the rows
+        wait at most one lease (outbox.LEASE) for another worker or the restarted process."""
+
+        async def renew() -> None:
+            while True:
+                await asyncio.sleep(outbox.LEASE.total_seconds() / 4)
+                try:
+                    async with self.db.transaction() as tx:
+                        await outbox.renew(tx, self.identity)
+                except Exception:
+                    log.exception("outbox: renewing leases failed")
+
+        task = asyncio.create_task(renew(), name="outbox-lease")
+        try:
+            yield
+        finally:
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
+
     async def _send_all(self, rows: list[OutboxMessage]) -> None:
-        """One conversation's rows, in order. Their outcomes are written together (at most a second
-        late), and a conversation that is told to wait keeps its order: the rest wait with it."""
-        outcomes: list[Outcome] = []
-        flushed = time.monotonic()
+        """One conversation's rows, in order. Each outcome is committed before the conversation's
+        next message goes, so a crash can repeat at most the one message in flight per conversation;
+        a conversation that is told to wait keeps its order: the rest wait with it."""
         for index, row in enumerate(rows):
             outcome = await self._send(row)
-            outcomes.append(outcome)
-            if outcome.action is outbox.mark_retry:
+            if outcome.action is outbox.mark_retry or outcome.action is outbox.release:
                 delay = float(outcome.args[0])
-                outcomes += [Outcome(outbox.release, later.id, (delay,)) for later in rows[index + 1 :]]
-                break
-            if time.monotonic() - flushed > 1.0:
-                await self._apply(outcomes)
-                outcomes, flushed = [], time.monotonic()
-        await self._apply(outcomes)
+                await self._recorder.record([outcome, *(Outcome(outbox.release, later.id, (delay,)) for later in rows[index + 1 :])])
+                return
+            await self._recorder.record([outcome])
 
     async def _send(self, row: OutboxMessage) -> "Outcome":
         transport = self.transports[row.platform]
@@ -113,6 +147,12 @@ class Dispatcher:
         try:
             handle = await transport.deliver(message)
         except RetryLater as exc:
+            if exc.rate_limited:
+                # A 429 (or the workspace's bucket being spent) says nothing against the message:
+                # it waits for Retry-After without using up one of its attempts.
+                delay = exc.retry_after if exc.retry_after is not None else BACKOFF_BASE
+                log.info("outbox %s: %s; waiting %.1f s", row.id, exc, delay)
+                return Outcome(outbox.release, row.id, (delay,))
             attempts = row.attempts + 1
             if attempts >= MAX_ATTEMPTS:
                 log.error("outbox %s: giving up after %d attempts: %s", row.id, attempts, exc)
@@ -126,14 +166,9 @@ class Dispatcher:
         except Exception as exc:  # an adapter bug must not stop the other messages
             log.exception("outbox %s: delivery failed", row.id)
             return Outcome(outbox.mark_retry, row.id, (min(BACKOFF_CAP, BACKOFF_BASE ** (row.attempts + 1)), repr(exc)))
+        if row.message.get("erase_when_sent"):
+            return Outcome(outbox.mark_sent_and_erase, row.id, (handle,))
         return Outcome(outbox.mark_sent, row.id, (handle,))
-
-    async def _apply(self, outcomes: list["Outcome"]) -> None:
-        if not outcomes:
-            return
-        async with self.db.transaction() as tx:
-            for outcome in outcomes:
-                await outcome.action(tx, outcome.row_id, *outcome.args)
 
     async def run(self, idle: float = 1.0) -> None:
         """Keep draining until stopped; woken early when the engine has queued something."""
@@ -155,3 +190,39 @@ class Dispatcher:
     def stop(self) -> None:
         self._stopping = True
         self._wake.set()
+
+
+class _Recorder:
+    """Commits outcomes as they come, several conversations' in one transaction (group commit);
+    each caller waits until its own are committed."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+        self._pending: list[tuple[list[Outcome], asyncio.Future[None]]] = []
+        self._task: asyncio.Task[None] | None = None
+
+    async def record(self, outcomes: list[Outcome]) -> None:
+        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._pending.append((outcomes, future))
+        if self._task is None or self._task.done():
+            self._task = asyncio.create_task(self._flush(), name="outbox-record")
+        await future
+
+    async def _flush(self) -> None:
+        while self._pending:
+            batch, self._pending = self._pending, []
+            try:
+                async with self.db.transaction() as tx:
+                    for outcomes, _ in batch:
+                        for outcome in outcomes:
+                            await outcome.action(tx, outcome.row_id, *outcome.args)
+                if any(o.action is outbox.mark_sent_and_erase for outcomes, _ in batch for o in outcomes):
+                    await self.db.wipe_log()  # no copy of an erased member's farewell left in SQLite's log either
+            except Exception as exc:
+                for _, future in batch:
+                    if not future.done():
+                        future.set_exception(exc)
+            else:
+                for _, future in batch:
+                    if not future.done():
+                        future.set_result(None)

@@ -8,6 +8,7 @@ import gc
 import importlib
 import logging
 import signal
+import socket
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -37,12 +38,12 @@ class Mount(Protocol):
 async def healthz(request: web.Request) -> web.Response:
     core = request.app[CORE]
     try:
-        async with core.db.connect() as conn:
-            from sqlalchemy import text
-
-            await conn.execute(text("SELECT 1"))
+        problem = await core.db.write_problem()
     except Exception as exc:  # reported, not raised: a health check answers
-        return web.json_response({"status": "unhealthy", "database": str(exc.__class__.__name__)}, status=503)
+        problem = exc.__class__.__name__
+    if problem is not None:
+        log.warning("healthz: the database cannot be written: %s", problem)
+        return web.json_response({"status": "unhealthy", "database": problem}, status=503)
     return web.json_response({"status": "ok", "adapters": sorted(core.transports)})
 
 
@@ -59,6 +60,27 @@ async def build_web_app(core: Core, adapters: list[str]) -> tuple[web.Applicatio
     return app, mounted
 
 
+PURGE_EVERY = 3600.0
+
+
+async def purge_outbox(core: Core, every: float = PURGE_EVERY) -> None:
+    """Hourly: delivered outbox rows older than YHDESSA_OUTBOX_RETENTION_DAYS are deleted."""
+    from datetime import timedelta
+
+    from storage import outbox
+
+    retention = timedelta(days=core.settings.outbox_retention_days)
+    while True:
+        try:
+            async with core.db.transaction() as tx:
+                purged = await outbox.purge_delivered(tx, retention)
+            if purged:
+                log.info("purged %d delivered outbox rows older than %s", purged, retention)
+        except Exception:  # the next hour tries again; a purge must never stop the server
+            log.exception("purging the outbox failed")
+        await asyncio.sleep(every)
+
+
 async def start_scheduler(core: Core) -> Any:
     """The scheduler service, started, if the scheduling module is installed."""
     try:
@@ -71,18 +93,26 @@ async def start_scheduler(core: Core) -> Any:
 
 
 async def serve(core: Core, adapters: list[str], host: str, port: int, ready: asyncio.Event | None = None) -> int:
+    if not core.settings.public_url:  # links to this process (Teams chart images) in local development
+        core.settings.public_url = f"http://{'127.0.0.1' if host in ('', '0.0.0.0', '::') else host}:{port}"
     app, mounted = await build_web_app(core, adapters)
-    dispatcher = core.start_delivery({})
+    # The lease owner is this host and port: a process restarted in its place takes its rows back.
+    dispatcher = core.start_delivery({}, identity=f"{socket.gethostname()[:24]}:{port}" if port else None)
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()
     site = web.TCPSite(runner, host, port)
     await site.start()
+    await dispatcher.reclaim()
     # Everything built so far lives as long as the process: keep the collector from walking it again
     # and again, which shows as pauses in the acknowledgement latency.
     gc.collect()
     gc.freeze()
     log.info("Yhdessä listens on http://%s:%d (%s)", host, port, ", ".join(adapters))
-    tasks = [asyncio.create_task(dispatcher.run(), name="outbox")]
+    tasks = [
+        asyncio.create_task(dispatcher.run(), name="outbox"),
+        asyncio.create_task(purge_outbox(core), name="outbox-purge"),
+        asyncio.create_task(core.inbox.run(), name="inbox"),
+    ]
     for m in mounted:
         tasks += [asyncio.create_task(job(), name="adapter") for job in m.background]
     scheduler = await start_scheduler(core)
@@ -100,6 +130,7 @@ async def serve(core: Core, adapters: list[str], host: str, port: int, ready: as
     if scheduler is not None:
         await scheduler.stop()
     dispatcher.stop()
+    await core.inbox.close()
     for task in tasks:
         task.cancel()
     await asyncio.gather(*tasks, return_exceptions=True)

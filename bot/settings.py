@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+import re
 from typing import Literal
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from urllib.parse import urlsplit
 
 from pydantic import AliasChoices, Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from flows.arguments import valid_timezone
+from flows.events import MemberRef
+
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+_HOURS = re.compile(r"([0-9]{1,2})(?::00)?-([0-9]{1,2})(?::00)?")
+_DATABASE_SCHEMES = ("sqlite", "postgres", "postgresql")
 
 
 class SettingsError(Exception):
@@ -21,12 +29,13 @@ class Settings(BaseSettings):
     coordinators: str = Field("", validation_alias=AliasChoices("YHDESSA_COORDINATORS"))
     language: Literal["fi", "sv", "en"] = Field("fi", validation_alias=AliasChoices("YHDESSA_LANGUAGE"))
     timezone: str = Field("Europe/Helsinki", validation_alias=AliasChoices("YHDESSA_TIMEZONE"))
-    anonymity_threshold: int = Field(5, ge=3, validation_alias=AliasChoices("YHDESSA_ANONYMITY_THRESHOLD"))
+    anonymity_threshold: int = Field(5, ge=3, le=1000, validation_alias=AliasChoices("YHDESSA_ANONYMITY_THRESHOLD"))
     log_level: str = Field("INFO", validation_alias=AliasChoices("YHDESSA_LOG_LEVEL"))
     chart_dir: str = Field("yhdessa-charts", validation_alias=AliasChoices("YHDESSA_CHART_DIR"))
+    outbox_retention_days: float = Field(7.0, gt=0, le=3650, validation_alias=AliasChoices("YHDESSA_OUTBOX_RETENTION_DAYS"))
 
     # Scheduler
-    schedule_grace_hours: float = Field(6.0, ge=0, validation_alias=AliasChoices("YHDESSA_SCHEDULE_GRACE_HOURS"))
+    schedule_grace_hours: float = Field(6.0, ge=0, le=24 * 30, validation_alias=AliasChoices("YHDESSA_SCHEDULE_GRACE_HOURS"))
     working_hours: str = Field("9-17", validation_alias=AliasChoices("YHDESSA_WORKING_HOURS"))
 
     # Slack
@@ -50,19 +59,72 @@ class Settings(BaseSettings):
         "MultiTenant", validation_alias=AliasChoices("YHDESSA_TEAMS_APP_TYPE", "MicrosoftAppType")
     )
 
+    # Where Teams fetches chart images from (this process serves them at /charts/…); in local
+    # development (the Agents Playground) the address `yhdessa run` listens on.
+    public_url: str | None = Field(None, validation_alias=AliasChoices("YHDESSA_PUBLIC_URL"))
+    chart_link_hours: float = Field(24.0, gt=0, validation_alias=AliasChoices("YHDESSA_CHART_LINK_HOURS"))
+
     # LLM synthesis (optional)
     openai_api_key: str | None = Field(None, validation_alias=AliasChoices("OPENAI_API_KEY"))
     openai_base_url: str | None = Field(None, validation_alias=AliasChoices("OPENAI_BASE_URL"))
     llm_model: str = Field("gpt-4o-mini", validation_alias=AliasChoices("YHDESSA_LLM_MODEL"))
-    llm_timeout: float = Field(30.0, gt=0, validation_alias=AliasChoices("YHDESSA_LLM_TIMEOUT"))
+    llm_timeout: float = Field(30.0, gt=0, le=3600, validation_alias=AliasChoices("YHDESSA_LLM_TIMEOUT"))
 
     @field_validator("timezone")
     @classmethod
     def _known_zone(cls, value: str) -> str:
+        if not valid_timezone(value):
+            raise ValueError(f"unknown time zone {value[:80]!r} (for example Europe/Helsinki)")
+        return value
+
+    @field_validator("log_level")
+    @classmethod
+    def _known_level(cls, value: str) -> str:
+        if value.strip().upper() not in LOG_LEVELS:
+            raise ValueError(f"{value[:40]!r} is not a log level; use one of {', '.join(LOG_LEVELS)}")
+        return value.strip().upper()
+
+    @field_validator("working_hours")
+    @classmethod
+    def _hours(cls, value: str) -> str:
+        match = _HOURS.fullmatch(value.replace(" ", ""))
+        if not match or not 0 <= int(match.group(1)) < int(match.group(2)) <= 24:
+            raise ValueError(f"{value[:40]!r} is not a span of whole hours such as 9-17 (from 0 to 24, start before end)")
+        return value
+
+    @field_validator("database_url")
+    @classmethod
+    def _database(cls, value: str) -> str:
+        scheme = value.split("://", 1)[0].split("+", 1)[0].lower() if "://" in value else ""
+        if scheme not in _DATABASE_SCHEMES:
+            raise ValueError(
+                f"{value[:60]!r} is not a database URL; use sqlite:///path/to/yhdessa.db or postgresql://user@host/db"
+            )
+        from sqlalchemy.engine import make_url
+        from sqlalchemy.exc import ArgumentError
+
         try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError) as exc:
-            raise ValueError(f"unknown time zone {value!r} (for example Europe/Helsinki)") from exc
+            make_url(value)
+        except (ArgumentError, ValueError):
+            raise ValueError(f"{value[:60]!r} is not a database URL I can read (check the host, port and name)") from None
+        return value
+
+    @field_validator("slack_api_url", "openai_base_url")
+    @classmethod
+    def _http_url(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        parts = urlsplit(value)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError(f"{value[:60]!r} is not an http(s) URL, for example https://slack.com/api/")
+        return value
+
+    @field_validator("coordinators")
+    @classmethod
+    def _member_keys(cls, value: str) -> str:
+        for key in (k.strip() for k in value.split(",")):
+            if key:
+                MemberRef.parse(key)  # its ValueError names the key and the form
         return value
 
     @property
@@ -92,5 +154,5 @@ def load_settings(**overrides: object) -> Settings:
         problems = []
         for error in exc.errors():
             field = str(error["loc"][0]) if error["loc"] else "?"
-            problems.append(f"{_ENV_NAMES.get(field, field)}: {error['msg']}")
+            problems.append(f"{_ENV_NAMES.get(field, field)}: {error['msg'].removeprefix('Value error, ')}")
         raise SettingsError("; ".join(problems)) from None

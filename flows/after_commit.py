@@ -36,9 +36,22 @@ class AfterCommit:
 
         event.listen(tx.sync_session, "after_commit", committed, once=True)
 
+    def wipe_log(self, tx: AsyncSession) -> None:
+        """Once `tx` commits, empty SQLite's write-ahead log (Database.wipe_log): its frames would
+        otherwise keep, commit by commit, which rows changed together (an erased member; which
+        answers joined the anonymous pool in the same commit as whose session)."""
+
+        async def wipe() -> list[Outbound]:
+            await self.db.wipe_log()
+            return []
+
+        self.run(tx, wipe)
+
     async def _run(self, work: Work) -> None:
         try:
             messages = await work()
+            if not messages:
+                return
             async with self.db.transaction() as tx:
                 for message in messages:
                     await repo.enqueue(tx, message.audience.platform, message.audience.key, to_json(message))

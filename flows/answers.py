@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
+from flows.arguments import as_int
 from flows.definition import Step
+
+_SCALE_NUMBER = re.compile(r"(-?[0-9]{1,9})(?:[.,]([0-9]{1,9}))?")
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,8 +35,9 @@ def _split(raw: str | list[str]) -> list[str]:
 
 def _pick(step: Step, token: str, lang: str) -> str | None:
     """An option by its number (1-based), id or label in the member's language (any case)."""
-    if token.isdigit() and 1 <= int(token) <= len(step.choices):
-        return step.choices[int(token) - 1].id
+    number = as_int(token, 1, len(step.choices))
+    if number is not None:
+        return step.choices[number - 1].id
     folded = token.casefold()
     for choice in step.choices:
         if folded == choice.id.casefold() or any(folded == label.casefold() for label in choice.label.values()):
@@ -55,11 +60,10 @@ def parse_answer(
     if step.kind == "scale":
         assert step.minimum is not None and step.maximum is not None
         token = raw[0] if isinstance(raw, list) and raw else raw
-        try:
-            value = float(str(token).strip().replace(",", "."))
-        except ValueError:
-            return Invalid("answer_scale", {"min": step.minimum, "max": step.maximum})
-        if not value.is_integer() or not step.minimum <= value <= step.maximum:
+        # ASCII digits only: float() would also take '٣', '1_0', 'nan', '1e3' and 'inf'.
+        match = _SCALE_NUMBER.fullmatch(str(token).strip())
+        value = float(match.group(1) + "." + (match.group(2) or "0")) if match else None
+        if value is None or not value.is_integer() or not step.minimum <= value <= step.maximum:
             return Invalid("answer_scale", {"min": step.minimum, "max": step.maximum})
         return Answer(number=value)
     if step.kind == "text":

@@ -6,11 +6,18 @@ import re
 import shlex
 from dataclasses import dataclass, field
 from datetime import timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from flows.events import ChannelRef
 
-_DURATION = re.compile(r"^(\d+)\s*(m|min|h|d|w)$")
+# [0-9], not \d or str.isdigit(): those accept '²' and '٣', which int() then refuses or misreads.
+_ASCII_NUMBER = re.compile(r"[0-9]{1,18}")
+_DURATION = re.compile(r"^([0-9]{1,18})\s*(m|min|h|d|w)$")
 _UNITS = {"m": 60, "min": 60, "h": 3600, "d": 86400, "w": 604800}
+# Ids live in PostgreSQL `integer` columns: a bigger number would fail in the database, not here.
+MAX_ID = 2_147_483_647
+MAX_DURATION = timedelta(days=365)
+_ZONE_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_+\-]*(?:/[A-Za-z0-9_+\-]+){0,3}")
 FLAGS = {"--anonymous", "--named", "--in-channel"}
 VALUED = {"--closes", "--remind", "--tz", "--since", "--by", "--round", "--format"}
 
@@ -23,11 +30,58 @@ class ArgumentError(ValueError):
         self.key, self.values = key, values
 
 
+def shown(text: str, limit: int = 40) -> str:
+    """What a member typed, short enough to quote back in a refusal."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def as_int(text: str, minimum: int = 0, maximum: int = MAX_ID) -> int | None:
+    """`text` as a whole number in [minimum, maximum] written in ASCII digits, or None."""
+    token = text.strip()
+    if not _ASCII_NUMBER.fullmatch(token):
+        return None
+    number = int(token)
+    return number if minimum <= number <= maximum else None
+
+
+def parse_int(text: str, key: str, minimum: int = 0, maximum: int = MAX_ID, **values: object) -> int:
+    """The one strict number parser of commands: refuses with `key` (its text gets `value`)."""
+    number = as_int(text, minimum, maximum)
+    if number is None:
+        raise ArgumentError(key, value=shown(text), **values)
+    return number
+
+
+def parse_id(text: str, key: str, **values: object) -> int:
+    """A round or schedule id as members write it: `12` or `#12`."""
+    return parse_int(text.strip().removeprefix("#"), key, 1, MAX_ID, **values)
+
+
 def parse_duration(text: str) -> timedelta:
     match = _DURATION.match(text.strip().lower())
     if not match:
-        raise ArgumentError("bad_duration", value=text)
-    return timedelta(seconds=int(match.group(1)) * _UNITS[match.group(2)])
+        raise ArgumentError("bad_duration", value=shown(text))
+    seconds = int(match.group(1)) * _UNITS[match.group(2)]
+    if seconds > MAX_DURATION.total_seconds():
+        raise ArgumentError("duration_too_long", value=shown(text), days=MAX_DURATION.days)
+    return timedelta(seconds=seconds)
+
+
+def valid_timezone(name: str) -> bool:
+    """Whether `name` is an IANA zone; checked by shape first, as ZoneInfo reads a file named by it."""
+    if len(name) > 64 or not _ZONE_NAME.fullmatch(name):
+        return False
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError, OSError):
+        return False
+    return True
+
+
+def parse_timezone(text: str, key: str = "bad_timezone") -> str:
+    if not valid_timezone(text):
+        raise ArgumentError(key, value=shown(text))
+    return text
 
 
 @dataclass
@@ -73,11 +127,9 @@ def parse_arguments(words: list[str]) -> Arguments:
     return args
 
 
-_SLACK_CHANNEL = re.compile(r"^<#([A-Z0-9]+)(?:\|([^>]*))?>$")
-
-
 def parse_audience(word: str | None, channel: ChannelRef | None, platform: str, workspace: str) -> str | None:
-    """`network`, `here` (the channel the command came from) or a channel named by id or #name.
+    """`network`, `here` (the channel the command came from) or a channel named by `#id` or
+    `#name`. Platform mention syntax is turned into `#id` by the adapter before it gets here.
 
     Returns the audience string stored on the round, or None if the word names no audience.
     """
@@ -88,9 +140,6 @@ def parse_audience(word: str | None, channel: ChannelRef | None, platform: str, 
         return "network"
     if lowered in ("here", "tässä", "här", "channel"):
         return f"channel:{channel.key}" if channel is not None else "network"
-    match = _SLACK_CHANNEL.match(word)
-    if match:
-        return f"channel:{platform}:{workspace}:{match.group(1)}"
     if word.startswith("#") and len(word) > 1:
         return f"channel:{platform}:{workspace}:{word[1:]}"
     if word.startswith("channel:"):

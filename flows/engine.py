@@ -7,13 +7,14 @@ from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 from flows import member_commands, network_commands, round_commands
-from flows.arguments import ArgumentError, split_command
+from flows.arguments import ArgumentError, as_int, split_command
 from flows.events import CommandIssued, InboundEvent, MemberAnswered, MemberJoined, MessageReceived, NetworkRef
-from flows.messages import Outbound, Prompt, to_json
-from flows.rounds import current_step, ensure_member, join_round, prompt_for, record_answer
-from flows.turn import CommandHandler, EngineConfig, Refused, Turn
+from flows.messages import Audience, Notice, Outbound, Prompt, to_json
+from flows.rounds import current_step, ensure_member, join_round, may_join, prompt_for, record_answer
+from flows.turn import CommandHandler, EngineConfig, Refused, SaveFailed, Turn
 from storage import repository as repo
 from storage.database import Database
+from storage.health import WRITE_FAULTS
 from storage.models import Network
 
 log = logging.getLogger(__name__)
@@ -49,7 +50,27 @@ class Engine:
         }
 
     async def handle(self, event: InboundEvent) -> list[Outbound]:
-        """Handle one event exactly once; the replies are in the outbox when this returns."""
+        """Handle one event exactly once; the replies are in the outbox when this returns.
+
+        Raises SaveFailed when the database cannot be written (full disk, read-only file, server
+        gone): nothing of the turn is kept, and the member is to be told directly."""
+        try:
+            return await self._handle(event)
+        except WRITE_FAULTS as exc:
+            log.warning("could not store a %s: %s", type(event).__name__, str(getattr(exc, "orig", exc)).splitlines()[0][:200])
+            raise SaveFailed(await self._save_failed(event)) from None
+
+    async def _save_failed(self, event: InboundEvent) -> Notice:
+        lang = self.config.default_language
+        try:  # reading may still work when writing does not
+            async with self.db.transaction() as tx:
+                network, member = await repo.network_and_member(tx, event.network.key, event.member.key)
+                lang = (member.language if member else None) or (network.language if network else lang)
+        except WRITE_FAULTS:
+            pass
+        return Notice(Audience.member(event.member.key), self.config.catalog.t(lang, "save_failed"), lang)
+
+    async def _handle(self, event: InboundEvent) -> list[Outbound]:
         try:
             async with self.db.transaction() as tx:
                 turn = await self._begin(tx, event)
@@ -77,8 +98,10 @@ class Engine:
         network, known = await repo.network_and_member(tx, event.network.key, event.member.key)
         if network is None:
             network = await self.network(tx, event.network)
+        elif event.network.name and network.name == event.network.workspace:
+            network.name = event.network.name  # a better name than the id it was first given
         member, created = await ensure_member(tx, self.config, network, event.member, known)
-        turn = Turn(tx, self.config, network, member, event.channel, getattr(event, "is_direct", event.channel is None))
+        turn = Turn(tx, self.config, network, member, event.channel, getattr(event, "is_direct", event.channel is None), new_member=created)
         if created:
             await self._welcome_first(turn)
         return turn
@@ -91,7 +114,7 @@ class Engine:
         if network is None:
             network = Network(
                 key=ref.key,
-                name=ref.workspace,
+                name=ref.name or ref.workspace,
                 language=self.config.default_language,
                 timezone=self.config.default_timezone,
                 u_stage=0,
@@ -101,9 +124,12 @@ class Engine:
         return network
 
     async def _welcome_first(self, turn: Turn) -> None:
-        """On the console, with no coordinator configured, the first member runs the network."""
+        """On the console, with no coordinator configured, the first member runs the network.
+
+        Only in a brand new network: after the last member erased their data, whoever comes next
+        is a new member like any other, not its coordinator."""
         if turn.member.key.startswith("console:") and not self.config.coordinators:
-            if not await repo.coordinators_of(turn.tx, turn.network.id):
+            if await repo.network_is_new(turn.tx, turn.network.id, turn.member.id):
                 turn.member.role = "coordinator"
                 turn.reply("first_coordinator")
 
@@ -119,10 +145,11 @@ class Engine:
         await handler(turn, words[1:])
 
     async def _answered(self, turn: Turn, event: MemberAnswered) -> None:
-        round_id, _, step_id = event.prompt_ref.partition(":")
+        round_text, _, step_id = event.prompt_ref.partition(":")
+        round_id = as_int(round_text, 1)
         round_, known = (
-            await repo.round_and_session(turn.tx, turn.network.id, int(round_id), turn.member.id)
-            if round_id.isdigit()
+            await repo.round_and_session(turn.tx, turn.network.id, round_id, turn.member.id)
+            if round_id is not None
             else (None, None)
         )
         flow = self.config.flows.get(round_.flow_id) if round_ else None
@@ -133,8 +160,18 @@ class Engine:
         step = flow.step(step_id)
         if step is None:
             raise Refused(turn.t("unknown_prompt"))
-        session = known or await join_round(turn, round_, flow)
-        if session.status != "open":
+        if known is None:
+            if not may_join(round_, event.channel):
+                raise Refused(turn.t("not_invited", id=round_.id))
+            round_ = await repo.lock_round(turn.tx, round_, exclusive=True)
+            session = await join_round(turn, round_, flow) if round_.status == "open" else None
+        else:
+            # Under the locks a concurrent click, or a close, that committed first is seen.
+            round_ = await repo.lock_round(turn.tx, round_)
+            session = await repo.lock_session(turn.tx, known)
+        if round_.status != "open":
+            raise Refused(turn.t("round_not_open", id=round_.id))
+        if session is None or session.status != "open":
             raise Refused(turn.t("already_answered"))
         await record_answer(turn, round_, flow, session, step, event.value, event.reply_handle)
 
@@ -149,12 +186,19 @@ class Engine:
             step = current_step(flow, session) if flow else None
             if flow is None or step is None:
                 continue
-            await record_answer(turn, round_, flow, session, step, event.text)
+            round_ = await repo.lock_round(turn.tx, round_)
+            locked = await repo.lock_session(turn.tx, session)
+            step = current_step(flow, locked) if locked is not None and locked.status == "open" else None
+            if round_.status != "open" or locked is None or step is None:
+                continue
+            await record_answer(turn, round_, flow, locked, step, event.text)
             return
         turn.reply("no_open_question")
 
     async def _joined(self, turn: Turn, event: MemberJoined) -> None:
-        turn.reply("welcome", network=turn.network.name)
+        """Welcomed once: a reinstall, another team or channel with the bot is no news to them."""
+        if turn.new_member:
+            turn.reply("welcome", network=turn.network.name)
 
     async def pending_prompts(self, network_ref: NetworkRef, member_ref: Any) -> list[Prompt]:
         """The open question of each unfinished session, so a restarted console can resume."""
@@ -185,8 +229,9 @@ class Engine:
             network = await self.network(tx, network_ref)
             member = await repo.member_by_key(tx, network.id, member_ref.key)
             lang = (member.language if member else None) or network.language
-            round_id, _, step_id = prompt_ref.partition(":")
-            round_ = await repo.round_in_network(tx, network.id, int(round_id)) if round_id.isdigit() else None
+            round_text, _, step_id = prompt_ref.partition(":")
+            round_id = as_int(round_text, 1)
+            round_ = await repo.round_in_network(tx, network.id, round_id) if round_id is not None else None
             flow = self.config.flows.get(round_.flow_id) if round_ else None
             step = flow.step(step_id) if flow else None
             if step is None:

@@ -7,10 +7,27 @@ a random id on the console), so a retried delivery stores nothing twice.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Union
 
 PLATFORMS = ("console", "slack", "teams")
+# Parts of stored keys: printable, no spaces, and no colon where the key is split on it. A user id
+# may hold colons (Teams ids are `29:…`) because it is the last part of the key.
+_WORKSPACE = re.compile(r"[^\s:\x00-\x1f\x7f]{1,128}")
+_USER = re.compile(r"[^\s\x00-\x1f\x7f]{1,256}")
+
+
+def check_part(value: object, what: str, pattern: re.Pattern[str] = _WORKSPACE) -> None:
+    """Refuse a junk id before it becomes a stored key (`slack:T0TEAM: ` would be a member)."""
+    if not isinstance(value, str) or not pattern.fullmatch(value) or not value.isprintable():
+        raise ValueError(f"{what} {str(value)[:60]!r} is not an id (empty, too long, or with spaces or colons)")
+
+
+def _check_ref(platform: object, workspace: object) -> None:
+    if platform not in PLATFORMS:
+        raise ValueError(f"platform {str(platform)[:20]!r} is not one of {', '.join(PLATFORMS)}")
+    check_part(workspace, "workspace")
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,6 +39,10 @@ class MemberRef:
     user: str
     display_name: str | None = field(default=None, compare=False)
 
+    def __post_init__(self) -> None:
+        _check_ref(self.platform, self.workspace)
+        check_part(self.user, "user", _USER)
+
     @property
     def key(self) -> str:
         return f"{self.platform}:{self.workspace}:{self.user}"
@@ -29,12 +50,15 @@ class MemberRef:
     @classmethod
     def parse(cls, key: str, display_name: str | None = None) -> "MemberRef":
         parts = key.split(":", 2)
-        if len(parts) != 3 or not all(parts) or parts[0] not in PLATFORMS:
+        try:
+            if len(parts) != 3:
+                raise ValueError(key)
+            return cls(parts[0], parts[1], parts[2], display_name)
+        except ValueError:
             raise ValueError(
-                f"member key {key!r} is not of the form platform:workspace:user "
+                f"member key {key[:80]!r} is not of the form platform:workspace:user "
                 f"(for example slack:T0123:U0456 or console:local:alice)"
-            )
-        return cls(parts[0], parts[1], parts[2], display_name)
+            ) from None
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,6 +81,11 @@ class NetworkRef:
 
     platform: str
     workspace: str
+    # The display name a new network gets (a Teams team's name); the workspace id when not given.
+    name: str | None = field(default=None, compare=False)
+
+    def __post_init__(self) -> None:
+        _check_ref(self.platform, self.workspace)
 
     @property
     def key(self) -> str:

@@ -1,4 +1,10 @@
-"""The message catalogue: every text the bot shows, outside flows, in fi, sv and en."""
+"""The message catalogue: every text the bot shows, outside flows, in fi, sv and en.
+
+A text is a string, a list of lines (joined by line breaks), or a mapping of plural forms for
+texts that count something: `{one: "1 member invited", other: "{count} members invited"}`. The form
+is chosen by the `count` value given to `t()` (see `plural_form`); `other` is required and is
+used for any form a language does not list.
+"""
 
 from __future__ import annotations
 
@@ -14,6 +20,13 @@ CATALOG_DIR = Path(__file__).parent / "catalog"
 
 class CatalogError(ValueError):
     pass
+
+
+def plural_form(lang: str, count: object) -> str:
+    """The CLDR plural category of `count` in `lang`. Finnish, Swedish and English have the same
+    two for whole numbers: `one` for exactly 1, `other` for everything else (0, 2, 1.5 …).
+    A language with more forms (few, many) adds its rule here and its forms to the catalogue."""
+    return "one" if isinstance(count, int) and not isinstance(count, bool) and abs(count) == 1 else "other"
 
 
 class Catalog:
@@ -53,6 +66,8 @@ class Catalog:
         text = table.get(key, self._texts["en"].get(key))
         if text is None:
             raise KeyError(f"message catalogue has no key {key!r}")
+        if isinstance(text, dict):
+            text = text.get(plural_form(lang, values.get("count")), text["other"])
         if isinstance(text, list):
             text = "\n".join(text)
         return str(text).format(**values) if values else str(text)

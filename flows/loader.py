@@ -15,6 +15,9 @@ KINDS = ("scale", "single", "multi", "text", "members")
 FLOW_KINDS = ("checkin", "pulse", "reflection", "u-stage", "network-map", "custom")
 U_LEVELS = ("routine", "open-mind", "open-heart", "open-will")
 U_SIDES = ("left", "bottom", "right")
+# A step id rides in the element ids of chat platforms (Slack: `yhq|<round>:<step>|skip`, at most
+# 255 characters; `|` separates the parts), so it is kept well inside that.
+MAX_STEP_ID = 200
 
 
 class FlowError(ValueError):
@@ -46,6 +49,13 @@ def _step(raw: Any, source: str, index: int, default_dimension: str | None) -> S
     step_id = raw.get("id")
     if not isinstance(step_id, str) or not step_id or ":" in step_id:
         raise FlowError(source, f"step number {index + 1} needs an id (text without ':')")
+    if "|" in step_id or len(step_id) > MAX_STEP_ID:
+        raise FlowError(
+            source,
+            f"the step id is {len(step_id)} characters long or contains '|': ids of at most {MAX_STEP_ID} characters "
+            "without '|' keep the buttons' ids within Slack's limit of 255",
+            step_id[:40] + ("…" if len(step_id) > 40 else ""),
+        )
     kind = raw.get("kind")
     if kind not in KINDS:
         raise FlowError(source, f"kind must be one of {', '.join(KINDS)}, not {kind!r}", step_id)

@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import json
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
-from flows.arguments import ArgumentError, parse_arguments
+from flows.arguments import ArgumentError, parse_arguments, parse_id, parse_timezone
 from flows.definition import LANGUAGES
 from flows.events import MemberRef
-from flows.messages import Audience, Document
+from flows.messages import Audience, Document, Notice
 from flows.rounds import ensure_member
 from flows.turn import Refused, Turn
 from storage import repository as repo
@@ -55,6 +53,7 @@ async def members(turn: Turn, words: list[str]) -> None:
 
 
 async def _target(turn: Turn, word: str) -> Member:
+    word = word.removeprefix("@") or word  # `@anna` names anna, as chat clients write it
     if word.lower() in ("me", "minä", "jag"):
         return turn.member
     try:
@@ -101,11 +100,7 @@ async def _set(turn: Turn, words: list[str]) -> None:
         elif name == "named":
             target.may_be_named = value.lower() in ("yes", "true", "1", "kyllä", "ja")
         else:
-            try:
-                ZoneInfo(value)
-            except (ZoneInfoNotFoundError, ValueError):
-                raise ArgumentError("bad_timezone", value=value) from None
-            target.timezone = value
+            target.timezone = parse_timezone(value)
     await repo.audit(turn.tx, turn.network.id, turn.member.key, "member_set", member=target.key, fields=[c.split("=")[0] for c in changes])
     turn.reply("members_set_done", name=target.display_name)
 
@@ -124,11 +119,20 @@ async def my_data(turn: Turn, words: list[str]) -> None:
          "value": _shown(a.value_num) if a.value_num is not None else a.value_list if a.value_list is not None else a.value_text}
         for a, r in answers
     ]
+    # Of anonymous rounds only participation is linked to the member; the answers cannot be found.
+    taken = [
+        {"round": r.id, "flow": r.flow_id, "answered": s.status == "done" or bool(s.answered)}
+        for r, s in await repo.anonymous_rounds_of(turn.tx, m.id)
+    ]
+    taken = [t for t in taken if t["answered"]]
     lines = [turn.t("mydata_header", name=m.display_name, count=len(records))]
     lines += [turn.t("mydata_line", flow=rec["flow"], step=rec["step"], value=rec["value"], at=rec["answered_at"][:10]) for rec in records[:20]]
+    if taken:
+        shown = ", ".join(f"#{t['round']} {t['flow']}" for t in taken[:20])
+        lines.append(turn.t("mydata_anonymous", count=len(taken), rounds=shown))
     lines.append(turn.t("mydata_footer"))
     turn.reply_text("\n".join(lines))
-    content = json.dumps({"profile": profile, "answers": records}, ensure_ascii=False, indent=2).encode()
+    content = json.dumps({"profile": profile, "answers": records, "anonymous_rounds_taken_part_in": taken}, ensure_ascii=False, indent=2).encode()
     turn.emit(Document(Audience.member(m.key), content, "my-data.json", "application/json", turn.t("mydata_file"), turn.lang))
 
 
@@ -143,9 +147,12 @@ async def forget_me(turn: Turn, words: list[str]) -> None:
         return
     lang, network_id = turn.lang, turn.network.id
     counts = await repo.forget_member(turn.tx, turn.member)
+    if turn.config.after_commit is not None:
+        turn.config.after_commit.wipe_log(turn.tx)  # no copy of the erased rows left in the log
     await repo.audit(turn.tx, network_id, None, "member_forgotten", answers=counts["answers"])
     turn.out.clear()
-    turn.reply_text(turn.catalog.t(lang, "forget_done", answers=counts["answers"]))
+    farewell = turn.catalog.t(lang, "forget_done", answers=counts["answers"])
+    turn.emit(Notice(Audience.member(turn.member.key), farewell, lang, erase_when_sent=True))
 
 
 async def export(turn: Turn, words: list[str]) -> None:
@@ -154,10 +161,8 @@ async def export(turn: Turn, words: list[str]) -> None:
     fmt = args.options.get("--format", "csv").lower()
     if fmt not in ("csv", "json"):
         raise ArgumentError("export_format", value=fmt)
-    round_id = args.options.get("--round")
-    if round_id is not None and not round_id.lstrip("#").isdigit():
-        raise ArgumentError("bad_round", value=round_id)
-    rows = await export_rows(turn.tx, turn.network, int(round_id.lstrip("#")) if round_id else None, turn.config.anonymity_threshold)
+    round_id = parse_id(args.options["--round"], "bad_round") if "--round" in args.options else None
+    rows = await export_rows(turn.tx, turn.network, round_id, turn.config.anonymity_threshold)
     content = (to_csv(rows) if fmt == "csv" else to_json(rows)).encode()
     mime = "text/csv" if fmt == "csv" else "application/json"
     turn.emit(Document(Audience.member(turn.member.key), content, f"yhdessa-export.{fmt}", mime, turn.t("export_title", count=len(rows)), turn.lang))

@@ -81,9 +81,16 @@ class Prompt:
 
 @dataclass(frozen=True, slots=True)
 class Notice:
+    """Plain text. `actions` are optional command buttons, each (label, command): pressing one is
+    as if the member typed the command (`("Check-in", "checkin")`). Adapters with buttons show
+    them (Teams: Action.Submit); the others may ignore them, so the text must stand on its own."""
+
     audience: Audience
     text: str
     language: str = "en"
+    actions: tuple[tuple[str, str], ...] = ()
+    # The confirmation to a member who erased their data: deleted from the outbox once delivered.
+    erase_when_sent: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,6 +143,7 @@ class PromptClosed:
     reply_handle: str
     text: str
     language: str = "en"
+    question: str = ""  # the prompt's question, so the answered card still reads as a conversation
 
 
 Outbound = Union[Prompt, Notice, Chart, Report, PromptClosed, Document]
@@ -183,6 +191,8 @@ def from_json(data: dict[str, Any]) -> Outbound:
             data["scale_labels"] = tuple(data["scale_labels"])
         if data.get("position") is not None:
             data["position"] = tuple(data["position"])
+    elif kind == "notice" and data.get("actions"):
+        data["actions"] = tuple((str(label), str(command)) for label, command in data["actions"])
     elif kind == "chart":
         data["png"] = base64.b64decode(data["png"]["b64"])
     elif kind == "document":

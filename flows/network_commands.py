@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from flows.arguments import ArgumentError, parse_audience
+from flows.arguments import ArgumentError, parse_audience, parse_int
 from flows.definition import LANGUAGES
+from flows.messages import Audience, Notice
 from flows.turn import Turn
 from storage import repository as repo
 from storage.models import Round
@@ -12,12 +13,34 @@ from sqlalchemy import select, func
 U_STEPS = 10
 
 
+HELP_ALL = ("all", "kaikki", "alla")
+
+
 async def help_(turn: Turn, words: list[str]) -> None:
-    lines = [turn.t("help_intro"), turn.t("help_member")]
+    """`help`: the few things a member does, with buttons where the platform has them;
+    `help all`: the whole grammar."""
+    if words and words[0].lower() in HELP_ALL:
+        lines = [turn.t("help_intro"), turn.t("help_member")]
+        if turn.is_coordinator:
+            lines.append(turn.t("help_coordinator"))
+        lines.extend(turn.t(key) for key in turn.config.extra_help if turn.is_coordinator or not key.endswith("_coordinator"))
+        turn.reply_text("\n\n".join(lines))
+        return
+    lines = [turn.t("help_intro"), turn.t("help_short")]
+    buttons = [("help_button_checkin", "checkin"), ("help_button_journey", "journey"), ("help_button_report", "report"), ("help_button_mydata", "my-data")]
     if turn.is_coordinator:
-        lines.append(turn.t("help_coordinator"))
-    lines.extend(turn.t(key) for key in turn.config.extra_help if turn.is_coordinator or not key.endswith("_coordinator"))
-    turn.reply_text("\n\n".join(lines))
+        lines.append(turn.t("help_short_coordinator"))
+        buttons[1] = ("help_button_pulse", "pulse start")  # five buttons at most: cards show no more
+    lines.append(turn.t("help_more"))
+    buttons.append(("help_button_all", "help all"))
+    actions = tuple((turn.t(label), command) for label, command in buttons if command.split()[0] in _verbs(turn))
+    turn.emit(Notice(Audience.member(turn.member.key), "\n\n".join(lines), turn.lang, actions))
+
+
+def _verbs(turn: Turn) -> set[str]:
+    from flows.engine import COMMANDS  # the engine imports this module
+
+    return set(COMMANDS) | set(turn.config.extra_commands)
 
 
 def stage_text(turn: Turn, number: int) -> str:
@@ -38,8 +61,8 @@ async def stage(turn: Turn, words: list[str]) -> None:
     turn.require_coordinator()
     if sub == "next":
         target = turn.network.u_stage + 1
-    elif sub == "set" and len(words) > 1 and words[1].isdigit():
-        target = int(words[1])
+    elif sub == "set" and len(words) > 1:
+        target = parse_int(words[1], "stage_range", 1, U_STEPS)
     else:
         raise ArgumentError("stage_usage")
     if not 1 <= target <= U_STEPS:

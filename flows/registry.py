@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from flows.arguments import as_int
 from flows.definition import Flow
 from flows.loader import load_flows
 
@@ -48,7 +49,7 @@ class FlowRegistry:
             return self._flows[name], False
         if name in ("reflection", "u-stage") and argument is not None:
             arg = argument.lower()
-            number = PHASE_NAMES.get(arg) if name == "reflection" else (int(arg) if arg.isdigit() else None)
+            number = PHASE_NAMES.get(arg) if name == "reflection" else as_int(arg, 1, 99)
             if number is not None and f"{name}-{number}" in self._flows:
                 return self._flows[f"{name}-{number}"], True
         return None, False

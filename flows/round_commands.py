@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
-from flows.arguments import Arguments, ArgumentError, parse_arguments, parse_audience, parse_duration
+from flows.arguments import Arguments, ArgumentError, parse_arguments, parse_audience, parse_duration, parse_id
 from flows.definition import Flow
 from flows.rounds import close_round, current_step, join_round, open_round, prompt_for
 from flows.turn import Refused, Turn
@@ -44,6 +44,7 @@ async def _launch(turn: Turn, flow: Flow, args: Arguments, audience_word: str | 
     await repo.audit(turn.tx, turn.network.id, turn.member.key, "round_opened", round=round_.id, flow=flow.id)
     turn.reply(
         "round_opened",
+        count=round_.invited,
         id=round_.id,
         title=flow.title[turn.lang],
         invited=round_.invited,
@@ -71,7 +72,7 @@ async def reflect(turn: Turn, words: list[str]) -> None:
         await _status(turn, args)
     elif sub == "close":
         turn.require_coordinator()
-        round_ = await _pick_round(turn, args)
+        round_ = await repo.lock_round(turn.tx, await _pick_round(turn, args), exclusive=True)
         if round_.status != "open":
             raise Refused(turn.t("round_not_open", id=round_.id))
         turn.out.extend(await close_round(turn.tx, turn.config, turn.network, round_))
@@ -83,10 +84,7 @@ async def reflect(turn: Turn, words: list[str]) -> None:
 
 async def _pick_round(turn: Turn, args: Arguments) -> Round:
     if args.words:
-        token = args.words[0].lstrip("#")
-        if not token.isdigit():
-            raise ArgumentError("bad_round", value=args.words[0])
-        round_ = await repo.round_in_network(turn.tx, turn.network.id, int(token))
+        round_ = await repo.round_in_network(turn.tx, turn.network.id, parse_id(args.words[0], "bad_round"))
         if round_ is None:
             raise ArgumentError("bad_round", value=args.words[0])
         return round_

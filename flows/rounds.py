@@ -7,15 +7,15 @@ from collections.abc import Sequence
 from typing import Any
 from datetime import datetime
 
-from sqlalchemy import update
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from flows.answers import Answer, Invalid, parse_answer
 from flows.definition import Flow, Step
-from flows.events import MemberRef
+from flows.events import ChannelRef, MemberRef
 from flows.messages import Audience, Notice, Outbound, PromptClosed
 from flows.turn import EngineConfig, Refused, Turn, language_of, render_prompt
-from storage import repository as repo
+from storage import anonymous, repository as repo
 from storage.models import Member, MemberSession, Network, Round, utcnow
 
 
@@ -28,7 +28,10 @@ async def ensure_member(
         if ref.display_name and member.display_name != ref.display_name and member.display_name == ref.user:
             member.display_name = ref.display_name
         return member, False
-    role = "coordinator" if ref.key in config.coordinators else "member"
+    # A configured key names a person in one workspace or tenant: it grants rights in that
+    # network only, not where the same person appears as a guest (Slack Connect).
+    own_network = f"{ref.platform}:{ref.workspace}" == network.key
+    role = "coordinator" if ref.key in config.coordinators and own_network else "member"
     member = Member(network_id=network.id, key=ref.key, display_name=ref.display_name or ref.user, role=role)
     tx.add(member)
     await tx.flush()
@@ -127,8 +130,19 @@ def _new_session(round_: Round, member: Member, flow: Flow, step: Step) -> Membe
         flow_version=flow.version,
         step_id=step.id,
         answered=[],
-        submission=secrets.token_hex(12),
+        # Groups a named respondent's answers; an anonymous session needs none (its items wait
+        # together in `held`) and so carries nothing that could turn up again in `responses`.
+        submission=None if round_.anonymous else secrets.token_hex(12),
     )
+
+
+def may_join(round_: Round, channel: ChannelRef | None) -> bool:
+    """Whether a member with no session in `round_` may answer it: the round is for the whole
+    network (and they are in it), or its questions were posted in a channel and they answered
+    there, where only the channel's members see them. Anyone else was not invited."""
+    if round_.audience == "network":
+        return True
+    return round_.delivery == "channel" and channel is not None and channel.key == round_.channel
 
 
 async def join_round(turn: Turn, round_: Round, flow: Flow) -> MemberSession:
@@ -169,14 +183,24 @@ async def record_answer(
         turn.reply("invalid_answer", problem=turn.t(result.key, **result.values))
         turn.emit(prompt_for(turn.config, flow, step, round_, turn.member, turn.network, everyone))
         return False
-    if not result.skipped:
-        await repo.add_response(turn.tx, _response(round_, step, session, turn.member, result))
     changes: dict[str, Any] = {"answered": [*session.answered, step.id], "updated_at": utcnow()}
+    if round_.anonymous:
+        # Kept on the session until it ends, then pooled (storage/anonymous.py): never a row of
+        # its own whose order or time could be matched with this member's activity.
+        held = [*(session.held or []), anonymous.item(_response(round_, step, session, turn.member, result))]
+        changes["held"] = held if not result.skipped else session.held
+    elif not result.skipped:
+        await repo.add_response(turn.tx, _response(round_, step, session, turn.member, result))
     if reply_handle:
         shown = turn.t("answered_anonymous") if round_.anonymous else turn.t("answered_value", value=_shown(step, result, turn.lang))
-        turn.emit(PromptClosed(Audience.member(turn.member.key), f"{round_.id}:{step.id}", reply_handle, shown, turn.lang))
+        turn.emit(PromptClosed(Audience.member(turn.member.key), f"{round_.id}:{step.id}", reply_handle, shown, turn.lang, step.text[turn.lang]))
     following = flow.next_step(step.id, set(changes["answered"]))
     if following is None:
+        if round_.anonymous:
+            await anonymous.hold(turn.tx, round_.id, [changes.get("held") or []])
+            await anonymous.release_due(turn.tx, round_, turn.config.anonymity_threshold)
+            if turn.config.after_commit is not None:
+                turn.config.after_commit.wipe_log(turn.tx)
         changes.update(finished())
         turn.emit(Notice(Audience.member(turn.member.key), flow.outro[turn.lang] if flow.outro else turn.t("round_thanks"), turn.lang))
     else:
@@ -191,7 +215,7 @@ async def record_answer(
 
 def finished() -> dict[str, Any]:
     """A finished session's values: from here on nothing ties anonymous answers to the member."""
-    return {"status": "done", "step_id": None, "completed_at": utcnow(), "submission": None}
+    return {"status": "done", "step_id": None, "completed_at": utcnow(), "submission": None, "held": None}
 
 
 def _response(round_: Round, step: Step, session: MemberSession, member: Member, answer: Answer) -> dict[str, Any]:
@@ -237,14 +261,28 @@ def _member_lookup(everyone: Sequence[Member], me: Member) -> dict[str, str]:
 
 
 async def close_round(tx: AsyncSession, config: EngineConfig, network: Network, round_: Round) -> list[Outbound]:
-    """Close a round: unfinished sessions end (their anonymous link wiped) and the results are posted."""
+    """Close a round: unfinished sessions end (their anonymous link wiped) and the results are posted.
+
+    The round row is locked first: answers in flight commit before it, later ones see it closed.
+    """
+    round_ = await repo.lock_round(tx, round_, exclusive=True)
+    if round_.status != "open":
+        return []  # closed meanwhile by someone else, who posted the results
     round_.status = "closed"
     round_.closed_at = utcnow()
+    if round_.anonymous:
+        # Members mid-way count as respondents with the items they gave; then the pool empties.
+        unfinished = select(MemberSession.held).where(
+            MemberSession.round_id == round_.id, MemberSession.status == "open", MemberSession.held.is_not(None)
+        )
+        await anonymous.hold(tx, round_.id, [held for held in (await tx.execute(unfinished)).scalars() if held])
     await tx.execute(
         update(MemberSession)
         .where(MemberSession.round_id == round_.id, MemberSession.status == "open")
-        .values(status="closed", submission=None, step_id=None)
+        .values(status="closed", submission=None, step_id=None, held=None)
     )
+    if round_.anonymous:
+        await anonymous.release_due(tx, round_, config.anonymity_threshold, closing=True)
     target = round_.channel or network.report_channel
     if target is None:
         coordinators = await repo.coordinators_of(tx, network.id)

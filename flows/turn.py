@@ -53,6 +53,15 @@ class Refused(Exception):
     """A command or answer is refused; the message is already in the member's language."""
 
 
+class SaveFailed(Exception):
+    """The database could not be written, so nothing of the turn was kept and no reply could be
+    queued: `notice` ("I could not save that…", in the member's language) must be sent directly."""
+
+    def __init__(self, notice: Notice) -> None:
+        super().__init__(notice.text)
+        self.notice = notice
+
+
 @dataclass
 class Turn:
     tx: AsyncSession
@@ -62,6 +71,7 @@ class Turn:
     channel: ChannelRef | None = None
     is_direct: bool = True
     out: list[Outbound] = field(default_factory=list)
+    new_member: bool = False  # the member was first met in this turn
 
     @property
     def lang(self) -> str:

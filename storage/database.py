@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import logging
+from collections import deque
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -12,7 +14,10 @@ from sqlalchemy import event
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
+from storage.health import DatabaseUnavailable, check_migration_state, startup_problem
+
 MIGRATIONS = Path(__file__).parent / "migrations"
+log = logging.getLogger(__name__)
 
 
 def normalise_url(url: str) -> str:
@@ -35,30 +40,76 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=10000")
+    # Deleted and overwritten rows are zeroed in the file, not left in free space for anyone with
+    # the file to read back (erased members, wiped anonymous links).
+    cursor.execute("PRAGMA secure_delete=ON")
     cursor.close()
+
+
+class PriorityLock:
+    """An asyncio lock whose urgent waiters go before the others (each kind in arrival order).
+    A release hands the lock straight to the next waiter, so nobody can slip in between."""
+
+    def __init__(self) -> None:
+        self._locked = False
+        self._urgent: deque[asyncio.Future[None]] = deque()
+        self._normal: deque[asyncio.Future[None]] = deque()
+
+    def locked(self) -> bool:
+        return self._locked
+
+    async def acquire(self, urgent: bool = False) -> None:
+        if not self._locked:
+            self._locked = True
+            return
+        waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        queue = self._urgent if urgent else self._normal
+        queue.append(waiter)
+        try:
+            await waiter
+        except asyncio.CancelledError:
+            if waiter.done() and not waiter.cancelled():
+                self.release()  # it was handed to us just as we were cancelled: pass it on
+            elif waiter in queue:
+                queue.remove(waiter)
+            raise
+
+    def release(self) -> None:
+        for queue in (self._urgent, self._normal):
+            while queue:
+                waiter = queue.popleft()
+                if not waiter.done():
+                    waiter.set_result(None)
+                    return
+        self._locked = False
 
 
 class Database:
     """Owns the engine and hands out explicit transactions; there is no global session."""
 
     def __init__(self, url: str, echo: bool = False) -> None:
+        self.given_url = url  # as the operator wrote it, for messages
         self.url = normalise_url(url)
         self.dialect = make_url(self.url).get_backend_name()
         kwargs: dict[str, Any] = {"echo": echo}
         if self.dialect == "sqlite":
             database = make_url(self.url).database
             if database and database != ":memory:":
-                Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+                try:
+                    Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+                except OSError as exc:
+                    raise DatabaseUnavailable(f"cannot make the folder of the SQLite file {database}: {exc.strerror}") from None
         else:
-            kwargs.update(pool_size=10, max_overflow=20, pool_pre_ping=True)
-        self._write_lock: asyncio.Lock | None = None
+            # An unreachable server is reported at start-up after this long, not after the OS gives up.
+            kwargs.update(pool_size=10, max_overflow=20, pool_pre_ping=True, connect_args={"connect_timeout": 10})
+        self._write_lock: PriorityLock | None = None
         self._lock_holder: asyncio.Task[Any] | None = None
         if self.dialect == "sqlite":
             from storage.sqlite_inline import InlineConnection
 
             path = make_url(self.url).database or ":memory:"
             kwargs["async_creator"] = lambda: InlineConnection.connect(path)
-            self._write_lock = asyncio.Lock()
+            self._write_lock = PriorityLock()
         self.engine: AsyncEngine = create_async_engine(self.url, **kwargs)
         if self.dialect == "sqlite":
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
@@ -69,15 +120,19 @@ class Database:
         return self.dialect == "postgresql"
 
     @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[AsyncSession]:
-        """One unit of work: commits when the block ends, rolls back if it raises."""
-        async with self._serialised():
+    async def transaction(self, urgent: bool = False) -> AsyncIterator[AsyncSession]:
+        """One unit of work: commits when the block ends, rolls back if it raises.
+
+        `urgent` (storing a request before it is acknowledged) goes ahead of other waiting
+        transactions on SQLite; PostgreSQL has no queue to jump.
+        """
+        async with self._serialised(urgent):
             async with self.sessions() as session:
                 async with session.begin():
                     yield session
 
     @asynccontextmanager
-    async def _serialised(self) -> AsyncIterator[None]:
+    async def _serialised(self, urgent: bool = False) -> AsyncIterator[None]:
         """On SQLite, one transaction at a time in this process (SQLite has one writer anyway).
 
         SQLite statements run on the event loop's thread, so a second writer busy-waiting for the
@@ -89,22 +144,58 @@ class Database:
         task = asyncio.current_task()
         if task is not None and task is self._lock_holder:
             raise RuntimeError("a transaction was opened inside another one; pass the open one in instead")
-        async with self._write_lock:
-            self._lock_holder = task
-            try:
-                yield
-            finally:
-                self._lock_holder = None
+        await self._write_lock.acquire(urgent)
+        self._lock_holder = task
+        try:
+            yield
+        finally:
+            self._lock_holder = None
+            self._write_lock.release()
 
     async def upgrade(self) -> None:
-        """Bring the schema up to date (run at every start; cheap when nothing is due)."""
-        async with self._serialised(), self.engine.begin() as conn:
-            if self.is_postgres:
-                from sqlalchemy import text
+        """Bring the schema up to date (run at every start; cheap when nothing is due).
 
-                # Several processes may start at once; one migrates, the others wait.
-                await conn.execute(text("SELECT pg_advisory_xact_lock(727001)"))
-            await conn.run_sync(_run_migrations)
+        Raises DatabaseUnavailable, in one sentence, when the database cannot be reached, read or
+        migrated."""
+        from alembic.util.exc import CommandError
+        from sqlalchemy.exc import DBAPIError
+
+        try:
+            async with self._serialised(), self.engine.begin() as conn:
+                if self.is_postgres:
+                    from sqlalchemy import text
+
+                    # Several processes may start at once; one migrates, the others wait.
+                    await conn.execute(text("SELECT pg_advisory_xact_lock(727001)"))
+                await conn.run_sync(_run_migrations)
+        except (DBAPIError, CommandError, OSError) as exc:
+            raise startup_problem(self.given_url, exc) from None
+        # A migration may have rewritten or deleted rows (0007 does): no older copy stays in the log.
+        await self.wipe_log()
+
+    async def write_problem(self) -> str | None:
+        """Why the database cannot be written now (for /healthz), or None; commits nothing."""
+        from storage.health import write_problem
+
+        async with self._serialised():
+            return await write_problem(self)
+
+    async def wipe_log(self) -> None:
+        """After an erasure: copy SQLite's write-ahead log into the file and truncate it, so the log
+        keeps no older copy of erased rows (in the file, secure_delete has zeroed them). On
+        PostgreSQL, dead row versions are reclaimed by autovacuum and are not readable by SQL."""
+        if self.dialect != "sqlite":
+            return
+        async with self._serialised(), self.engine.connect() as conn:
+            # Never wait for another process's reader (statements run on the event loop): if one
+            # holds the log, the next wipe takes what this one could not.
+            await conn.exec_driver_sql("PRAGMA busy_timeout=0")
+            try:
+                busy, _, _ = (await conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")).one()
+            finally:
+                await conn.exec_driver_sql("PRAGMA busy_timeout=10000")
+        if busy:
+            log.info("the SQLite log is in use by another reader; it is emptied at the next wipe")
 
     async def dispose(self) -> None:
         await self.engine.dispose()
@@ -127,4 +218,5 @@ def alembic_config(connection: Any = None) -> Any:
 def _run_migrations(connection: Any) -> None:
     from alembic import command
 
+    check_migration_state(connection)
     command.upgrade(alembic_config(connection), "heads")

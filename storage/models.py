@@ -100,6 +100,9 @@ class MemberSession(Base):
     # Groups one respondent's anonymous answers (for reliability) while the session runs; wiped
     # when the session ends, so afterwards nothing links the answers to the member.
     submission: Mapped[str | None] = mapped_column(String(40))
+    # An anonymous round's answers so far, while the member is mid-way (migration 0007): moved to
+    # the held pool, under a fresh id and with this copy wiped, when the session ends.
+    held: Mapped[list[Any] | None] = mapped_column()
     started_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
     completed_at: Mapped[datetime | None] = mapped_column()
@@ -122,12 +125,51 @@ class Response(Base):
     answered_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
+class HeldAnswer(Base):
+    """Anonymous answers waiting to be released into `responses` in shuffled batches (storage/anonymous.py).
+
+    No member, no time; the key is random and on SQLite the table has no rowid, so neither the
+    key nor the physical order says when or in which order respondents finished. `grp` keeps one
+    respondent's items together (for reliability) and is replaced by a fresh id at release.
+    """
+
+    __tablename__ = "held_answers"
+    __table_args__ = (Index("ix_held_answers_round", "round_id", "grp"), {"sqlite_with_rowid": False})
+    key: Mapped[str] = mapped_column(String(32), primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id", ondelete="CASCADE"))
+    grp: Mapped[str] = mapped_column(String(32))
+    step_id: Mapped[str] = mapped_column(String(100))
+    dimension: Mapped[str | None] = mapped_column(String(40))
+    value_num: Mapped[float | None] = mapped_column(Float)
+    value_text: Mapped[str | None] = mapped_column(Text)
+    value_list: Mapped[list[Any] | None] = mapped_column()
+    sector: Mapped[str | None] = mapped_column(String(10))
+    side: Mapped[str | None] = mapped_column(String(10))
+
+
 class InboundEvent(Base):
-    """Idempotency keys of every inbound event already handled."""
+    """Idempotency keys of inbound events, before the inbox (0006) took over; no longer written."""
 
     __tablename__ = "inbound_events"
     key: Mapped[str] = mapped_column(String(300), primary_key=True)
     received_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class InboxEntry(Base):
+    """A platform request, stored before it was acknowledged (storage/inbox.py).
+
+    `key` is a digest of the idempotency key; `payload` the neutral event, dropped once handled.
+    """
+
+    __tablename__ = "inbox"
+    __table_args__ = (Index("ix_inbox_pending", "status", "lease_until"),)
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    payload: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    status: Mapped[str] = mapped_column(String(8), default="pending")  # pending | done | failed
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    received_at: Mapped[datetime] = mapped_column(default=utcnow)
+    lease_until: Mapped[datetime | None] = mapped_column()
+    error: Mapped[str | None] = mapped_column(Text)
 
 
 class OutboxMessage(Base):
@@ -144,6 +186,8 @@ class OutboxMessage(Base):
     sent_at: Mapped[datetime | None] = mapped_column()
     handle: Mapped[str | None] = mapped_column(String(300))
     last_error: Mapped[str | None] = mapped_column(Text)
+    # The worker holding a `sending` row; it renews the lease while it sends (bot/dispatcher.py).
+    lease_owner: Mapped[str | None] = mapped_column(String(40))
 
 
 class ConversationReference(Base):

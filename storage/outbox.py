@@ -2,7 +2,8 @@
 
 Rows go pending -> sending (claimed, with a lease) -> sent, or back to pending with a later
 `available_at` on a retry, or to dead when retrying cannot help. On PostgreSQL several workers
-claim rows with FOR UPDATE SKIP LOCKED; a crashed worker's lease runs out and the row is retried.
+claim rows with FOR UPDATE SKIP LOCKED. The lease is short and renewed by its worker while it
+sends (`renew`), so a crashed worker's rows are taken over within LEASE seconds.
 """
 
 from __future__ import annotations
@@ -10,16 +11,16 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import timedelta
 
-from sqlalchemy import bindparam, func, select, update
+from sqlalchemy import bindparam, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import OutboxMessage, utcnow
 
-LEASE = timedelta(seconds=300)
+LEASE = timedelta(seconds=20)
 
 
-async def claim(session: AsyncSession, platforms: Sequence[str], limit: int = 100) -> list[OutboxMessage]:
-    """Take up to `limit` rows that may be sent now, leasing them to this worker."""
+async def claim(session: AsyncSession, platforms: Sequence[str], limit: int = 100, owner: str | None = None) -> list[OutboxMessage]:
+    """Take up to `limit` rows that may be sent now, leasing them to the worker `owner`."""
     now = utcnow()
     ready = OutboxMessage.status.in_(("pending", "sending")) & (OutboxMessage.available_at <= now)
     candidates = (
@@ -39,7 +40,7 @@ async def claim(session: AsyncSession, platforms: Sequence[str], limit: int = 10
     stmt = (
         update(OutboxMessage)
         .where(OutboxMessage.id.in_(ids), ready)
-        .values(status="sending", available_at=now + LEASE)
+        .values(status="sending", available_at=now + LEASE, lease_owner=owner)
         .returning(OutboxMessage)
         .execution_options(synchronize_session=False)
     )
@@ -64,9 +65,33 @@ _RELEASE = update(_OUTBOX).where(_BY_ID, _OUTBOX.c.status == "sending").values(s
 _DEAD = update(_OUTBOX).where(_BY_ID).values(status="dead", attempts=_OUTBOX.c.attempts + 1, last_error=bindparam("error"))
 
 
+_RENEW = (
+    update(_OUTBOX)
+    .where(_OUTBOX.c.status == "sending", _OUTBOX.c.lease_owner == bindparam("owner"))
+    .values(available_at=bindparam("until"))
+)
+
+
+async def renew(session: AsyncSession, owner: str) -> int:
+    """Extend the leases of every row `owner` is still sending; returns how many."""
+    result = await session.execute(_RENEW, {"owner": owner, "until": utcnow() + LEASE})
+    return int(result.rowcount or 0)
+
+
+async def release_owned(session: AsyncSession, owner: str) -> int:
+    """At start-up: rows the previous process of this identity was sending go back to pending at once."""
+    stmt = update(_OUTBOX).where(_OUTBOX.c.status == "sending", _OUTBOX.c.lease_owner == owner).values(status="pending", available_at=utcnow())
+    return int((await session.execute(stmt)).rowcount or 0)
+
+
 async def mark_sent(session: AsyncSession, row_id: int, handle: str | None) -> None:
     """Sent: recorded once (a second report of the same row changes nothing)."""
     await session.execute(_SENT, {"row_id": row_id, "at": utcnow(), "handle": handle})
+
+
+async def mark_sent_and_erase(session: AsyncSession, row_id: int, handle: str | None) -> None:
+    """Sent, and gone: the farewell to a member who erased their data keeps nothing of them."""
+    await session.execute(delete(_OUTBOX).where(_BY_ID, _OUTBOX.c.status == "sending"), {"row_id": row_id})
 
 
 async def mark_retry(session: AsyncSession, row_id: int, delay: float, error: str) -> None:
@@ -98,3 +123,14 @@ async def next_available(session: AsyncSession, platforms: Sequence[str]) -> flo
     if soonest is None:
         return None
     return max(0.0, (soonest - utcnow()).total_seconds())
+
+
+async def purge_delivered(session: AsyncSession, retention: timedelta) -> int:
+    """Delete rows sent (or given up on) longer ago than `retention`: their payloads hold members'
+    names, answers echoed back and their own data files, which nobody needs once delivered."""
+    before = utcnow() - retention
+    stmt = delete(OutboxMessage).where(
+        ((OutboxMessage.status == "sent") & (OutboxMessage.sent_at < before))
+        | ((OutboxMessage.status == "dead") & (OutboxMessage.created_at < before))
+    )
+    return int((await session.execute(stmt)).rowcount or 0)

@@ -6,15 +6,16 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, delete, func, insert, select, update
+from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 
+from storage.erasure import forget_member  # noqa: F401 (the engine's verbs find it here)
+from storage import inbox
 from storage.models import (
     AuditEntry,
     ConversationReference,
-    InboundEvent,
     Member,
     MemberSession,
     Network,
@@ -32,13 +33,6 @@ def _insert(session: AsyncSession, model: Any) -> Any:
 
 # The statements of every engine turn are built once: building a statement costs more than
 # running it on SQLite.
-_CLAIM = {
-    name: insert(InboundEvent.__table__)
-    .values(key=bindparam("key"), received_at=bindparam("at"))
-    .on_conflict_do_nothing()
-    .returning(InboundEvent.__table__.c.key)
-    for name, insert in (("sqlite", sqlite.insert), ("postgresql", postgresql.insert))
-}
 _NETWORK_AND_MEMBER = (
     select(Network, Member)
     .outerjoin(Member, (Member.network_id == Network.id) & (Member.key == bindparam("member")))
@@ -56,11 +50,8 @@ _ROUND = select(Round).where(Round.id == bindparam("round_id"), Round.network_id
 
 
 async def claim_event(session: AsyncSession, key: str) -> bool:
-    """Record an inbound event's idempotency key; False if it was handled before."""
-    dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
-    # rowcount is not reliable for ON CONFLICT DO NOTHING across drivers; RETURNING is.
-    result = await session.execute(_CLAIM[dialect], {"key": key, "at": utcnow()})
-    return result.scalar_one_or_none() is not None
+    """Claim an inbound event's idempotency key for this turn; False if it was handled before."""
+    return await inbox.claim(session, key)
 
 
 async def network_and_member(session: AsyncSession, network_key: str, member_key: str) -> tuple[Network | None, Member | None]:
@@ -90,6 +81,29 @@ async def round_in_network(session: AsyncSession, network_id: int, round_id: int
     return (await session.execute(_ROUND, {"round_id": round_id, "network_id": network_id})).scalar_one_or_none()
 
 
+async def lock_round(session: AsyncSession, round_: Round, exclusive: bool = False) -> Round:
+    """The round re-read under a row lock on PostgreSQL: shared while answering (answers run side by
+    side, and none commits after a close), exclusive to close it or add a member to it. SQLite
+    needs none: the process runs one transaction at a time."""
+    if _dialect(session) != "postgresql":
+        return round_
+    stmt = select(Round).where(Round.id == round_.id).with_for_update(read=not exclusive).execution_options(populate_existing=True)
+    return (await session.execute(stmt)).scalar_one()
+
+
+async def lock_session(session: AsyncSession, member_session: MemberSession) -> MemberSession | None:
+    """A member's session re-read under a row lock on PostgreSQL, so two clicks at once (two
+    processes) see each other: the second finds the step answered."""
+    if _dialect(session) != "postgresql":
+        return member_session
+    stmt = select(MemberSession).where(MemberSession.id == member_session.id).with_for_update().execution_options(populate_existing=True)
+    return (await session.execute(stmt)).scalar_one_or_none()
+
+
+def _dialect(session: AsyncSession) -> str:
+    return session.bind.dialect.name if session.bind is not None else "sqlite"
+
+
 async def members_of(session: AsyncSession, network_id: int) -> Sequence[Member]:
     stmt = select(Member).where(Member.network_id == network_id).order_by(Member.display_name)
     return (await session.execute(stmt)).scalars().all()
@@ -98,6 +112,15 @@ async def members_of(session: AsyncSession, network_id: int) -> Sequence[Member]
 async def coordinators_of(session: AsyncSession, network_id: int) -> Sequence[Member]:
     stmt = select(Member).where(Member.network_id == network_id, Member.role == "coordinator")
     return (await session.execute(stmt)).scalars().all()
+
+
+async def network_is_new(session: AsyncSession, network_id: int, member_id: int) -> bool:
+    """No member but this one, no round and no audit entry yet: nobody has ever been here."""
+    others = select(Member.id).where(Member.network_id == network_id, Member.id != member_id)
+    rounds = select(Round.id).where(Round.network_id == network_id)
+    history = select(AuditEntry.id).where(AuditEntry.network_id == network_id)
+    stmt = select(~others.exists() & ~rounds.exists() & ~history.exists())
+    return bool((await session.execute(stmt)).scalar_one())
 
 
 async def open_rounds(session: AsyncSession, network_id: int) -> Sequence[Round]:
@@ -146,6 +169,17 @@ async def responses_of_member(session: AsyncSession, member_id: int, limit: int 
     return [(r, rd) for r, rd in (await session.execute(stmt)).all()]
 
 
+async def anonymous_rounds_of(session: AsyncSession, member_id: int) -> Sequence[tuple[Round, MemberSession]]:
+    """The anonymous rounds a member was asked in, with their session: participation, never answers."""
+    stmt = (
+        select(Round, MemberSession)
+        .join(MemberSession, MemberSession.round_id == Round.id)
+        .where(MemberSession.member_id == member_id, Round.anonymous.is_(True))
+        .order_by(Round.id)
+    )
+    return [(r, s) for r, s in (await session.execute(stmt)).all()]
+
+
 async def enqueue(
     session: AsyncSession, platform: str, audience: str, message: dict[str, Any], available_at: datetime | None = None
 ) -> None:
@@ -168,7 +202,7 @@ async def enqueue_many(session: AsyncSession, messages: Sequence[tuple[str, str,
 # Tables, not mapped classes: a Core insert skips the ORM's bulk machinery (a third of a turn).
 _INSERT_OUTBOX = insert(OutboxMessage.__table__)
 _INSERT_RESPONSE = insert(Response.__table__)
-_SESSION_FIELDS = ("answered", "updated_at", "step_id", "flow_version", "status", "completed_at", "submission")
+_SESSION_FIELDS = ("answered", "updated_at", "step_id", "flow_version", "status", "completed_at", "submission", "held")
 _UPDATE_SESSION = (
     update(MemberSession.__table__)
     .where(MemberSession.__table__.c.id == bindparam("session_id"))
@@ -203,26 +237,6 @@ async def save_reference(session: AsyncSession, key: str, platform: str, data: d
 async def load_reference(session: AsyncSession, key: str) -> dict[str, Any] | None:
     ref = await session.get(ConversationReference, key)
     return None if ref is None else ref.data
-
-
-async def forget_member(session: AsyncSession, member: Member) -> dict[str, int]:
-    """Erase a member and everything linked to them. Anonymous answers have no link and stay."""
-    answers = await session.execute(delete(Response).where(Response.member_id == member.id))
-    sessions = await session.execute(delete(MemberSession).where(MemberSession.member_id == member.id))
-    # Adapters may keep references under their own prefix (a Slack DM channel: slack:dm:<member key>).
-    await session.execute(
-        delete(ConversationReference).where(
-            (ConversationReference.key == member.key) | ConversationReference.key.like(f"%:{member.key}")
-        )
-    )
-    await session.execute(update(AuditEntry).where(AuditEntry.actor == member.key).values(actor=None))
-    await session.execute(
-        update(OutboxMessage)
-        .where(OutboxMessage.audience == member.key, OutboxMessage.status == "pending")
-        .values(status="dead", last_error="member erased their data")
-    )
-    await session.delete(member)
-    return {"answers": int(answers.rowcount or 0), "sessions": int(sessions.rowcount or 0)}
 
 
 async def due_rounds(session: AsyncSession, now: datetime) -> Sequence[Round]:

@@ -2,7 +2,10 @@
 
 Slack's limits shape the layout: 50 blocks per message, 3,000 characters per section text,
 75 per button or option label, 25 elements per actions block, 100 options per select,
-10 checkboxes.
+10 checkboxes. Slack refuses a whole message (`invalid_blocks`) when two elements of one block
+share an `action_id` or two blocks share a `block_id`: every button gets its own action id
+(`yh_choose:<n>`, matched by pattern in the listeners) and every block id carries the prompt_ref.
+All mrkdwn goes through adapters.slack.mrkdwn, which escapes it.
 """
 
 from __future__ import annotations
@@ -11,44 +14,45 @@ import json
 from typing import Any
 
 from adapters.slack.events import (
-    ACTION_CHOOSE,
     ACTION_OPEN,
     ACTION_PICK,
     ACTION_SUBMIT,
     TEXT_BLOCK,
     TEXT_INPUT,
     VIEW_TEXT,
+    choose_action_id,
+    command_action_id,
     pick_block_id,
+)
+from adapters.slack.mrkdwn import (
+    MAX_LABEL,
+    MAX_SECTION,
+    Block,
+    chunks,
+    clip,
+    clip_markup,
+    context,
+    distinct_labels,
+    escape,
+    fallback,
+    markup_section,
+    plain,
+    section,
+    unescape,
 )
 from flows.i18n import Catalog
 from flows.messages import Option, Prompt, Report
 
-Block = dict[str, Any]
+__all__ = ["Block", "MAX_LABEL", "MAX_SECTION", "clip", "context", "plain", "section", "fallback"]
 MAX_BLOCKS = 50
-MAX_SECTION = 3000
-MAX_LABEL = 75
 MAX_BUTTONS = 5  # more single-choice options than this become a select
+MAX_ACTIONS = 5  # command buttons under a notice: more would crowd a phone's screen
+MAX_METADATA = 3000
 
 
 def question_block_id(prompt_ref: str) -> str:
     """Block ids must be unique in a view, and the Home tab may show several questions."""
     return f"yh_q|{prompt_ref}"
-
-
-def clip(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-def plain(text: str, limit: int = MAX_LABEL) -> dict[str, Any]:
-    return {"type": "plain_text", "text": clip(text or " ", limit), "emoji": True}
-
-
-def section(text: str) -> Block:
-    return {"type": "section", "text": {"type": "mrkdwn", "text": clip(text or " ", MAX_SECTION)}}
-
-
-def context(text: str) -> Block:
-    return {"type": "context", "elements": [{"type": "mrkdwn", "text": clip(text, MAX_SECTION)}]}
 
 
 def _button(text: str, action_id: str, value: str, primary: bool = False) -> dict[str, Any]:
@@ -58,20 +62,25 @@ def _button(text: str, action_id: str, value: str, primary: bool = False) -> dic
     return button
 
 
-def _option(option: Option) -> dict[str, Any]:
-    return {"text": plain(option.label), "value": option.value[:150]}
+def _options(options: tuple[Option, ...] | list[Option]) -> list[dict[str, Any]]:
+    labels = distinct_labels([o.label for o in options])
+    return [{"text": plain(label), "value": o.value[:150]} for label, o in zip(labels, options)]
+
+
+def _buttons(options: tuple[Option, ...] | list[Option]) -> list[dict[str, Any]]:
+    labels = distinct_labels([o.label for o in options])
+    return [_button(label, choose_action_id(str(n)), o.value) for n, (label, o) in enumerate(zip(labels, options))]
 
 
 def prompt_fallback(prompt: Prompt) -> str:
     """The notification text (and what screen readers and old clients show)."""
-    return clip(f"{prompt.title}: {prompt.text}" if prompt.title else prompt.text, MAX_SECTION)
+    return fallback(f"{prompt.title}: {prompt.text}" if prompt.title else prompt.text)
 
 
 def _heading(prompt: Prompt) -> list[Block]:
-    head = f"*{prompt.title}*" if prompt.title else ""
-    if prompt.position and prompt.position[1] > 1:
-        head = f"{head} ({prompt.position[0]}/{prompt.position[1]})".strip()
-    blocks = [context(head)] if head else []
+    counter = f"({prompt.position[0]}/{prompt.position[1]})" if prompt.position and prompt.position[1] > 1 else ""
+    head = " ".join(part for part in (f"*{escape(prompt.title)}*" if prompt.title else "", counter) if part)
+    blocks: list[Block] = [{"type": "context", "elements": [{"type": "mrkdwn", "text": clip_markup(head, MAX_SECTION)}]}] if head else []
     question = section(prompt.text)
     question["block_id"] = question_block_id(prompt.prompt_ref)
     return [*blocks, question]
@@ -82,7 +91,7 @@ def _answer_elements(prompt: Prompt, catalog: Catalog) -> list[Block]:
     ref = prompt.prompt_ref
     choose_block = f"yhq|{ref}"
     if prompt.kind == "scale":
-        buttons = [_button(o.label, ACTION_CHOOSE, o.value) for o in prompt.options[:25]]
+        buttons = _buttons(prompt.options[:25])
         blocks: list[Block] = [{"type": "actions", "block_id": choose_block, "elements": buttons}]
         if prompt.scale_labels and prompt.options:
             legend = catalog.t(
@@ -97,14 +106,14 @@ def _answer_elements(prompt: Prompt, catalog: Catalog) -> list[Block]:
         return blocks
     if prompt.kind == "single":
         if len(prompt.options) <= MAX_BUTTONS:
-            elements = [_button(o.label, ACTION_CHOOSE, o.value) for o in prompt.options]
+            elements = _buttons(prompt.options)
         else:
             elements = [
                 {
                     "type": "static_select",
-                    "action_id": ACTION_CHOOSE,
+                    "action_id": choose_action_id("select"),
                     "placeholder": plain(catalog.t(prompt.language, "slack_select_placeholder")),
-                    "options": [_option(o) for o in prompt.options[:100]],
+                    "options": _options(prompt.options[:100]),
                 }
             ]
         return [{"type": "actions", "block_id": choose_block, "elements": elements}]
@@ -116,13 +125,13 @@ def _answer_elements(prompt: Prompt, catalog: Catalog) -> list[Block]:
                 "placeholder": plain(catalog.t(prompt.language, "slack_members_placeholder")),
             }
         elif len(prompt.options) <= 10:
-            picker = {"type": "checkboxes", "action_id": ACTION_PICK, "options": [_option(o) for o in prompt.options]}
+            picker = {"type": "checkboxes", "action_id": ACTION_PICK, "options": _options(prompt.options)}
         else:
             picker = {
                 "type": "multi_static_select",
                 "action_id": ACTION_PICK,
                 "placeholder": plain(catalog.t(prompt.language, "slack_select_placeholder")),
-                "options": [_option(o) for o in prompt.options[:100]],
+                "options": _options(prompt.options[:100]),
             }
         if prompt.max_choices and picker["type"] != "checkboxes":
             picker["max_selected_items"] = prompt.max_choices
@@ -139,7 +148,7 @@ def _answer_elements(prompt: Prompt, catalog: Catalog) -> list[Block]:
 def prompt_blocks(prompt: Prompt, catalog: Catalog) -> list[Block]:
     blocks = [*_heading(prompt), *_answer_elements(prompt, catalog)]
     if not prompt.required and prompt.kind != "text":
-        skip = _button(prompt.ui.get("skip", "Skip"), ACTION_CHOOSE, "skip")
+        skip = _button(prompt.ui.get("skip", "Skip"), choose_action_id("skip"), "skip")
         blocks.append({"type": "actions", "block_id": f"yhq|{prompt.prompt_ref}|skip", "elements": [skip]})
     notes = [prompt.ui.get("anonymous", "")] if prompt.anonymous else []
     if notes and notes[0]:
@@ -148,18 +157,39 @@ def prompt_blocks(prompt: Prompt, catalog: Catalog) -> list[Block]:
 
 
 def answered_blocks(question: dict[str, Any] | None, answered: str) -> list[Block]:
-    """The prompt message after an answer: the question kept, the buttons replaced by what was answered."""
+    """The prompt message after an answer: the question kept, the buttons replaced by what was
+    answered. The question comes back as the mrkdwn we posted; escaping it again after reading it
+    back keeps our `*bold*` and lets nothing else through."""
     blocks: list[Block] = []
     if question:
         if question.get("head"):
-            blocks.append(context(question["head"]))
-        blocks.append(section(question.get("text", "")))
+            blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": _again(question["head"])}]})
+        blocks.append(markup_section(_again(question.get("text", ""))))
     blocks.append(context(answered))
     return blocks
 
 
+def _again(markup: str) -> str:
+    return escape(unescape(markup or " "))
+
+
+def modal_metadata(meta: dict[str, Any]) -> str:
+    """private_metadata must stay JSON within 3,000 characters: drop what is optional rather than
+    cut the JSON (a cut string would make the submission unreadable)."""
+    text = json.dumps(meta, separators=(",", ":"))
+    for optional in ("handle", "home"):
+        if len(text) <= MAX_METADATA:
+            break
+        meta = {k: v for k, v in meta.items() if k != optional}
+        text = json.dumps(meta, separators=(",", ":"))
+    if len(text) > MAX_METADATA:
+        raise ValueError(f"modal metadata of {len(text)} characters exceeds Slack's {MAX_METADATA}")
+    return text
+
+
 def text_modal(prompt_ref: str, question: str, lang: str, max_length: int | None, required: bool, metadata: str, catalog: Catalog) -> dict[str, Any]:
-    """The free-text modal: the question and one multiline input."""
+    """The free-text modal: the question (mrkdwn read back from the clicked message) and one
+    multiline input."""
     element: dict[str, Any] = {
         "type": "plain_text_input",
         "action_id": TEXT_INPUT,
@@ -167,56 +197,43 @@ def text_modal(prompt_ref: str, question: str, lang: str, max_length: int | None
         "placeholder": plain(catalog.t(lang, "ui_placeholder"), 150),
     }
     if max_length:
-        element["max_length"] = max_length
+        element["max_length"] = min(max_length, 3000)
     return {
         "type": "modal",
         "callback_id": VIEW_TEXT,
-        "private_metadata": metadata[:3000],
+        "private_metadata": metadata,
         "title": plain(catalog.t(lang, "slack_modal_title"), 24),
         "submit": plain(catalog.t(lang, "ui_submit"), 24),
         "close": plain(catalog.t(lang, "slack_modal_cancel"), 24),
         "blocks": [
-            section(question or " "),
+            markup_section(_again(question)),
             {"type": "input", "block_id": TEXT_BLOCK, "optional": not required, "label": plain(catalog.t(lang, "slack_modal_label"), 2000), "element": element},
         ],
     }
 
 
-def notice_blocks(text: str) -> list[list[Block]]:
-    """A long notice split into messages of at most 50 sections of at most 3,000 characters."""
-    return _paginate([section(chunk) for chunk in _chunks(text, MAX_SECTION)])
+def notice_blocks(text: str, actions: tuple[tuple[str, str], ...] = ()) -> list[list[Block]]:
+    """A long notice split into messages of at most 50 sections of at most 3,000 characters; its
+    command buttons (help's) follow on the last page, each with its own action id."""
+    sections = [markup_section(chunk) for chunk in chunks(escape(text or " "), MAX_SECTION)]
+    if not actions:
+        return _paginate(sections)
+    buttons = [_button(label, command_action_id(f"notice:{i}"), command) for i, (label, command) in enumerate(actions[:MAX_ACTIONS])]
+    pages = _paginate(sections)
+    if len(pages[-1]) >= MAX_BLOCKS:
+        pages.append([])
+    pages[-1].append({"type": "actions", "block_id": "yh_notice_actions", "elements": buttons})
+    return pages
 
 
 def report_blocks(report: Report) -> list[list[Block]]:
     """A report's sections as blocks, in as many messages as the 50-block limit needs."""
     blocks: list[Block] = [{"type": "header", "text": plain(report.title, 150)}]
     for part in report.sections:
-        body = "\n".join(part.lines)
-        text = f"*{part.heading}*\n{body}" if body else f"*{part.heading}*"
-        blocks.extend(section(chunk) for chunk in _chunks(text, MAX_SECTION))
+        body = escape("\n".join(part.lines))
+        markup = f"*{escape(part.heading)}*\n{body}" if body else f"*{escape(part.heading)}*"
+        blocks.extend(markup_section(chunk) for chunk in chunks(markup, MAX_SECTION))
     return _paginate(blocks)
-
-
-def _chunks(text: str, limit: int) -> list[str]:
-    """Split on line breaks where possible so no section is cut mid-line."""
-    chunks: list[str] = []
-    current = ""
-    for line in (text or " ").split("\n"):
-        while len(line) > limit:
-            if current:
-                chunks.append(current)
-                current = ""
-            chunks.append(line[:limit])
-            line = line[limit:]
-        candidate = f"{current}\n{line}" if current else line
-        if len(candidate) > limit:
-            chunks.append(current)
-            current = line
-        else:
-            current = candidate
-    if current or not chunks:
-        chunks.append(current or " ")
-    return chunks
 
 
 def _paginate(blocks: list[Block]) -> list[list[Block]]:

@@ -9,7 +9,8 @@ from __future__ import annotations
 from typing import Any
 
 from adapters.slack import blocks as bk
-from adapters.slack.events import ACTION_COMMAND
+from adapters.slack.events import command_action_id
+from adapters.slack.mrkdwn import heading_section
 from flows.events import MemberRef, NetworkRef
 from flows.i18n import Catalog
 from flows.network_commands import stage_text
@@ -29,8 +30,9 @@ def _shown(value_num: float | None, value_text: str | None, value_list: list[Any
     return bk.clip(value_text or "–", 200)
 
 
-def _command_button(text: str, command: str, confirm: dict[str, Any] | None = None) -> dict[str, Any]:
-    button: dict[str, Any] = {"type": "button", "text": bk.plain(text), "action_id": ACTION_COMMAND, "value": command}
+def _command_button(text: str, command: str, name: str, confirm: dict[str, Any] | None = None) -> dict[str, Any]:
+    """A quick action; `name` makes its action_id unique in the block (Slack refuses duplicates)."""
+    button: dict[str, Any] = {"type": "button", "text": bk.plain(text), "action_id": command_action_id(name), "value": command}
     if confirm:
         button["confirm"] = confirm
     return button
@@ -58,15 +60,15 @@ async def home_view(db: Database, config: EngineConfig, engine: Any, network_ref
             # stage_text speaks through a Turn; a read-only one is enough.
             stage = stage_text(Turn(tx, config, network, member), network.u_stage) if member else catalog.t(lang, "stage_none")
         out.append({"type": "header", "text": bk.plain(catalog.t(lang, "slack_home_title"), 150)})
-        out.append(bk.section(f"*{catalog.t(lang, 'slack_home_stage')}*\n{stage}"))
+        out.append(heading_section(catalog.t(lang, "slack_home_stage"), stage))
         out.append({"type": "divider"})
-        out.append(bk.section(f"*{catalog.t(lang, 'slack_home_open')}*"))
+        out.append(heading_section(catalog.t(lang, "slack_home_open")))
         if not prompts:
             out.append(bk.context(catalog.t(lang, "slack_home_none_open")))
         for prompt in prompts:
             out.extend(bk.prompt_blocks(prompt, catalog))
         out.append({"type": "divider"})
-        out.append(bk.section(f"*{catalog.t(lang, 'slack_home_recent')}*"))
+        out.append(heading_section(catalog.t(lang, "slack_home_recent")))
         if not recent:
             out.append(bk.context(catalog.t(lang, "slack_home_no_answers")))
         lines = []
@@ -86,7 +88,7 @@ async def home_view(db: Database, config: EngineConfig, engine: Any, network_ref
 
 async def _coordinator_part(tx: Any, config: EngineConfig, network_id: int, lang: str) -> list[dict[str, Any]]:
     catalog = config.catalog
-    part: list[dict[str, Any]] = [{"type": "divider"}, bk.section(f"*{catalog.t(lang, 'slack_home_rounds')}*")]
+    part: list[dict[str, Any]] = [{"type": "divider"}, heading_section(catalog.t(lang, "slack_home_rounds"))]
     rounds = await repo.open_rounds(tx, network_id)
     if not rounds:
         part.append(bk.context(catalog.t(lang, "no_open_rounds")))
@@ -108,16 +110,17 @@ async def _coordinator_part(tx: Any, config: EngineConfig, network_id: int, lang
             "confirm": bk.plain(catalog.t(lang, "slack_home_close"), 30),
             "deny": bk.plain(catalog.t(lang, "slack_modal_cancel"), 30),
         }
-        part.append({**bk.section(line), "accessory": _command_button(catalog.t(lang, "slack_home_close"), f"reflect close {round_.id}", confirm)})
+        part.append({**bk.section(line), "accessory": _command_button(catalog.t(lang, "slack_home_close"), f"reflect close {round_.id}", f"close:{round_.id}", confirm)})
     part.append(
         {
             "type": "actions",
             "block_id": "yh_home_actions",
             "elements": [
-                _command_button(catalog.t(lang, "slack_home_action_status"), "reflect status"),
+                _command_button(catalog.t(lang, "slack_home_action_status"), "reflect status", "status"),
                 _command_button(
                     catalog.t(lang, "slack_home_action_pulse"),
                     "pulse start all network",
+                    "pulse",
                     {
                         "title": bk.plain(catalog.t(lang, "slack_home_pulse_title"), 100),
                         "text": bk.plain(catalog.t(lang, "slack_home_pulse_confirm"), 300),
@@ -125,8 +128,8 @@ async def _coordinator_part(tx: Any, config: EngineConfig, network_id: int, lang
                         "deny": bk.plain(catalog.t(lang, "slack_modal_cancel"), 30),
                     },
                 ),
-                _command_button(catalog.t(lang, "slack_home_action_journey"), "journey"),
-                _command_button(catalog.t(lang, "slack_home_action_help"), "help"),
+                _command_button(catalog.t(lang, "slack_home_action_journey"), "journey", "journey"),
+                _command_button(catalog.t(lang, "slack_home_action_help"), "help", "help"),
             ],
         }
     )

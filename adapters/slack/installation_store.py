@@ -11,6 +11,7 @@ import hmac
 import logging
 import secrets
 from datetime import datetime, timedelta
+from collections.abc import Callable
 from typing import Any
 
 from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
@@ -33,7 +34,6 @@ BOT_SCOPES = (
     "commands",
     "files:write",
     "im:history",
-    "im:read",
     "im:write",
     "users:read",
 )
@@ -70,6 +70,8 @@ class DatabaseInstallationStore(AsyncInstallationStore):
     def __init__(self, db: Database, client_id: str) -> None:
         self.db = db
         self.client_id = client_id
+        # Told of each new install, so its token is known without a query inside a turn.
+        self.on_saved: Callable[[str, str], None] | None = None
         self._logger = logging.getLogger(__name__)
 
     @property
@@ -89,6 +91,8 @@ class DatabaseInstallationStore(AsyncInstallationStore):
                     data=_plain(installation.to_dict_for_copying()),
                 )
             )
+        if self.on_saved is not None and installation.team_id and installation.bot_token:
+            self.on_saved(installation.team_id, installation.bot_token)
 
     async def async_save_bot(self, bot: Bot) -> None:
         # Bots are saved as part of their installation (async_save); nothing separate to keep.
@@ -130,6 +134,12 @@ class DatabaseInstallationStore(AsyncInstallationStore):
             stmt = stmt.where(SlackInstallation.user_id == user_id)
         async with self.db.transaction() as tx:
             await tx.execute(stmt)
+
+    async def all_bot_tokens(self) -> dict[str, str]:
+        """Every installed workspace's newest bot token (read once at start)."""
+        stmt = select(SlackInstallation.team_id, SlackInstallation.bot_token).where(SlackInstallation.client_id == self.client_id).order_by(SlackInstallation.id)
+        async with self.db.transaction() as tx:
+            return {team: token for team, token in (await tx.execute(stmt)).all() if team and token}
 
     async def bot_token(self, team_id: str) -> str | None:
         """For the transport and the directory: the bot token of an installed workspace."""

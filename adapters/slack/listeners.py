@@ -1,9 +1,13 @@
-"""The slack-bolt listeners: each acknowledges first, then hands a neutral event to the core.
+"""The slack-bolt listeners: each stores its request in the inbox, then acknowledges, then the
+engine works from the inbox.
 
-Bolt runs listeners after the HTTP response only for what is acknowledged (process_before_response
-is False), so Slack's 3-second limit is never at the mercy of the database. Modal submissions are
-the exception: their field errors must travel in the acknowledgement, so the answer is checked
-(not stored) before acking.
+Storing is one short transaction, so Slack's 3-second limit stays far away; the engine turn runs
+after the acknowledgement (process_before_response is False). A request that cannot be stored is
+not acknowledged as if it were: a slash command answers "I could not save that" in the member's
+language, a click in a message gets the same line as an ephemeral reply through its response_url,
+a modal shows it under its field (the text the member typed stays there), a click in the Home
+tab gets an error status (Slack marks the element), and an Events API delivery gets 503, so
+Slack delivers it again. Modal submissions also keep their field validation in the acknowledgement.
 """
 
 from __future__ import annotations
@@ -14,60 +18,117 @@ import re
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from slack_bolt import BoltResponse
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy import or_, select
 
 from adapters.slack import events
-from adapters.slack.blocks import question_block_id, text_modal
+from adapters.slack.blocks import modal_metadata, question_block_id, text_modal
+from adapters.slack.clients import SlackClients
+from adapters.slack.estimate import last_outbox_id, tell_delivery_time
 from adapters.slack.home import home_view
-from adapters.slack.work import WorkQueue
+from adapters.slack.lifecycle import workspace_gone
 from flows.events import ChannelRef, InboundEvent, MemberRef, NetworkRef
+from flows.inbox import FollowUp, Inbox, InboxUnavailable, language_of
 from storage import repository as repo
 from storage.models import Round
 
 log = logging.getLogger(__name__)
 
 
+# The Events API events we listen to; the manifest's bot_events must match (message -> message.im).
+EVENTS = ("app_mention", "member_joined_channel", "message", "app_home_opened", "app_uninstalled", "tokens_revoked")
+
+
 class Listeners:
     """Registers every listener on a bolt app; `core` is the composition root's Core."""
 
-    def __init__(self, core: Any, remember_question: Callable[[str, dict[str, str]], None], work: WorkQueue) -> None:
+    def __init__(self, core: Any, remember_question: Callable[[str, dict[str, str]], None], inbox: Inbox, clients: SlackClients, store: Any = None) -> None:
         self.core = core
+        self.clients = clients
+        self.store = store
         self.remember_question = remember_question
-        self.work = work
+        self.inbox = inbox
 
-    async def run(self, event: InboundEvent, then: Callable[[], Awaitable[None]] | None = None) -> None:
-        """Queue one engine turn (and what follows it). Already acknowledged, so a failure is
-        logged, never sent back to Slack."""
+    async def accepted(self, event: InboundEvent, then: FollowUp | None = None) -> bool:
+        """Store the event before the acknowledgement and queue its turn; False if it could not be
+        stored. A re-delivered event counts as stored (it was, the first time)."""
+        try:
+            await self.inbox.submit(event, then)
+        except InboxUnavailable:
+            return False
+        return True
 
-        async def job() -> None:
-            try:
-                await self.core.handle(event)
-            except Exception:
-                log.exception("slack: handling %s failed", type(event).__name__)
-            if then is not None:
-                await then()
+    async def not_saved(self, event: InboundEvent) -> str:
+        lang = await language_of(self.core.db, event.network.key, event.member.key, self.core.settings.language)
+        return str(self.core.catalog.t(lang, "save_failed"))
 
-        self.work.put(job)
+    async def _click(self, ack: Any, respond: Any, body: dict[str, Any], event: InboundEvent, then: FollowUp | None = None) -> None:
+        """An interaction in a message or the Home tab: stored, then acknowledged."""
+        if await self.accepted(event, then):
+            await ack()
+            return
+        if not body.get("response_url"):
+            raise InboxUnavailable("a click in the Home tab could not be stored")  # bolt answers 500
+        await ack()
+        await respond(text=await self.not_saved(event), response_type="ephemeral", replace_original=False)
+
+    def _stored_first(self, translate: Callable[[dict[str, Any], Any], Awaitable[InboundEvent | None]]) -> Callable[..., Awaitable[Any]]:
+        """Events API deliveries are acknowledged by bolt before their listener runs; this listener
+        middleware stores the event first, and answers 503 (Slack re-sends) if it cannot."""
+
+        async def middleware(body: dict[str, Any], context: Any, next_: Callable[[], Awaitable[Any]]) -> Any:
+            event = await translate(body, context)
+            if event is not None and not await self.accepted(event):
+                return BoltResponse(status=503, body="")
+            return await next_()
+
+        return middleware
 
     def register(self, bolt: AsyncApp) -> None:
+        bolt.use(self.installed_team)
         bolt.command(re.compile(r"^/.+"))(self.on_command)
-        bolt.action(events.ACTION_CHOOSE)(self.on_choose)
+        # Patterns: each button has its own action id (`yh_choose:3`), Slack refuses duplicates.
+        bolt.action(events.CHOOSE_PATTERN)(self.on_choose)
         bolt.action(events.ACTION_PICK)(self.on_pick)
         bolt.action(events.ACTION_SUBMIT)(self.on_submit)
         bolt.action(events.ACTION_OPEN)(self.on_open)
-        bolt.action(events.ACTION_COMMAND)(self.on_command_action)
+        bolt.action(events.COMMAND_PATTERN)(self.on_command_action)
         bolt.view(events.VIEW_TEXT)(self.on_text_submitted)
-        bolt.event("app_mention")(self.on_mention)
-        bolt.event("member_joined_channel")(self.on_joined)
-        bolt.event("message")(self.on_message)
+        bolt.event("app_mention", middleware=[self._stored_first(self._mention)])(self.on_stored_event)
+        bolt.event("member_joined_channel", middleware=[self._stored_first(self._joined)])(self.on_stored_event)
+        bolt.event("message", middleware=[self._stored_first(self._message)])(self.on_stored_event)
         bolt.event("app_home_opened")(self.on_home_opened)
+        # Idempotent removals: nothing to keep in the inbox, and Slack re-sends them if they fail.
+        bolt.event("app_uninstalled")(self.on_uninstalled)
+        bolt.event("tokens_revoked")(self.on_tokens_revoked)
         bolt.error(self.on_error)
 
-    async def on_command(self, ack: Any, body: dict[str, Any]) -> None:
+    async def installed_team(self, body: dict[str, Any], context: Any, next: Callable[[], Awaitable[None]]) -> None:
+        """Runs after bolt's authorisation: the team of the token that speaks for this request is
+        the workspace, whatever team ids a Slack Connect guest's payload carries (with one bot
+        token, bolt learnt it from auth.test; with OAuth, from the installation it found)."""
+        result = context.get("authorize_result")
+        team = getattr(result, "team_id", None)
+        if team and isinstance(body, dict):
+            body[events.INSTALLED_TEAM] = team
+        await next()
+
+    async def on_command(self, ack: Any, body: dict[str, Any], context: Any) -> None:
+        event = events.command_event(body)
+        if context.get("bot_token"):
+            # The turn may ask who is in a channel; the token must be known without a query then.
+            self.clients.remember(event.network.workspace, context["bot_token"])
+        since = await last_outbox_id(self.core.db)
+
+        async def then() -> None:
+            await tell_delivery_time(self.core.db, self.core.catalog, self.clients.pacing, event, since)
+
+        if not await self.accepted(event, then):
+            await ack(text=await self.not_saved(event))
+            return
         await ack()
-        await self.run(events.command_event(body))
 
     def _keep_question(self, body: dict[str, Any], ref: str) -> None:
         handle = events.reply_handle(body)
@@ -76,22 +137,24 @@ class Listeners:
             head = next((b["elements"][0].get("text", "") for b in message.get("blocks") or () if b.get("type") == "context" and b.get("elements")), "")
             self.remember_question(handle, {"head": head, "text": _question_text(body, ref)})
 
-    async def on_choose(self, ack: Any, body: dict[str, Any], action: dict[str, Any], client: AsyncWebClient) -> None:
-        await ack()
+    async def on_choose(self, ack: Any, respond: Any, body: dict[str, Any], action: dict[str, Any], client: AsyncWebClient) -> None:
         event = events.choose_event(body, action)
-        if event is not None:
-            self._keep_question(body, event.prompt_ref)
-            await self.run(event, lambda: self._refresh_home(body, client))
+        if event is None:
+            await ack()
+            return
+        self._keep_question(body, event.prompt_ref)
+        await self._click(ack, respond, body, event, lambda: self._refresh_home(body, client))
 
     async def on_pick(self, ack: Any) -> None:
         await ack()  # a tick in checkboxes is kept in the message state until submit
 
-    async def on_submit(self, ack: Any, body: dict[str, Any], action: dict[str, Any], client: AsyncWebClient) -> None:
-        await ack()
+    async def on_submit(self, ack: Any, respond: Any, body: dict[str, Any], action: dict[str, Any], client: AsyncWebClient) -> None:
         event = events.submit_event(body, action)
-        if event is not None:
-            self._keep_question(body, event.prompt_ref)
-            await self.run(event, lambda: self._refresh_home(body, client))
+        if event is None:
+            await ack()
+            return
+        self._keep_question(body, event.prompt_ref)
+        await self._click(ack, respond, body, event, lambda: self._refresh_home(body, client))
 
     async def on_open(self, ack: Any, body: dict[str, Any], action: dict[str, Any], client: AsyncWebClient) -> None:
         """views.open right away: the trigger_id expires three seconds after the click."""
@@ -101,7 +164,7 @@ class Listeners:
         lang = str(meta.get("lang") or "en")
         question = _question_text(body, ref)
         self._keep_question(body, ref)
-        metadata = events.modal_metadata(body, ref, lang, bool(meta.get("req", True)))
+        metadata = modal_metadata(events.modal_metadata(body, ref, lang, bool(meta.get("req", True))))
         view = text_modal(ref, question, lang, meta.get("max"), bool(meta.get("req", True)), metadata, self.core.catalog)
         await client.views_open(trigger_id=body["trigger_id"], view=view)
 
@@ -111,30 +174,32 @@ class Listeners:
         if problem is not None:
             await ack(response_action="errors", errors={events.TEXT_BLOCK: problem})
             return
+        home = bool(json.loads(body["view"].get("private_metadata") or "{}").get("home"))
+        then = (lambda: self._publish_home(client, event.network, event.member)) if home else None
+        if not await self.accepted(event, then):
+            # The modal stays open with the member's text in it, and says why.
+            await ack(response_action="errors", errors={events.TEXT_BLOCK: await self.not_saved(event)})
+            return
         await ack()
-        if json.loads(body["view"].get("private_metadata") or "{}").get("home"):
-            await self.run(event, lambda: self._publish_home(client, event.network, event.member))
-        else:
-            await self.run(event)
 
-    async def on_command_action(self, ack: Any, body: dict[str, Any], action: dict[str, Any], client: AsyncWebClient) -> None:
-        await ack()
-        await self.run(events.command_action_event(body, action), lambda: self._refresh_home(body, client))
+    async def on_command_action(self, ack: Any, respond: Any, body: dict[str, Any], action: dict[str, Any], client: AsyncWebClient) -> None:
+        event = events.command_action_event(body, action)
+        await self._click(ack, respond, body, event, lambda: self._refresh_home(body, client))
 
-    async def on_mention(self, body: dict[str, Any]) -> None:
-        await self.run(events.mention_event(body))
+    async def on_stored_event(self, body: dict[str, Any]) -> None:
+        """Stored by the listener middleware before bolt acknowledged it; the inbox does the rest."""
 
-    async def on_joined(self, body: dict[str, Any], context: Any) -> None:
+    async def _mention(self, body: dict[str, Any], context: Any) -> InboundEvent | None:
+        return events.mention_event(body)
+
+    async def _joined(self, body: dict[str, Any], context: Any) -> InboundEvent | None:
         event = events.joined_event(body)
         if event is None or event.member.user == context.get("bot_user_id") or event.channel is None:
-            return
-        if await self._is_network_channel(event.network, event.channel):
-            await self.run(event)
+            return None
+        return event if await self._is_network_channel(event.network, event.channel) else None
 
-    async def on_message(self, body: dict[str, Any]) -> None:
-        event = events.message_event(body)
-        if event is not None:
-            await self.run(event)
+    async def _message(self, body: dict[str, Any], context: Any) -> InboundEvent | None:
+        return events.message_event(body)
 
     async def on_home_opened(self, body: dict[str, Any], event: dict[str, Any], client: AsyncWebClient) -> None:
         if event.get("tab", "home") != "home":
@@ -142,6 +207,14 @@ class Listeners:
         team = events.team_of(body)
         member = events.member(event["user"], event.get("user_team") or team, team)
         await self._publish_home(client, events.network_of(body), member)
+
+    async def on_uninstalled(self, body: dict[str, Any]) -> None:
+        await workspace_gone(self.core.db, self.clients, self.store, events.team_of(body), _enterprise(body))
+
+    async def on_tokens_revoked(self, body: dict[str, Any], event: dict[str, Any]) -> None:
+        """Only the bot's token matters: we keep no user tokens."""
+        if (event.get("tokens") or {}).get("bot"):
+            await workspace_gone(self.core.db, self.clients, self.store, events.team_of(body), _enterprise(body))
 
     async def on_error(self, error: Exception, body: dict[str, Any]) -> None:
         # The body is logged by type only: payloads hold people's answers.
@@ -177,6 +250,13 @@ class Listeners:
                 .limit(1)
             )
             return (await tx.execute(stmt)).first() is not None
+
+
+def _enterprise(body: dict[str, Any]) -> str | None:
+    """The installation's org: authorizations first (bolt's extract_enterprise_id order)."""
+    for auth in body.get("authorizations") or ():
+        return auth.get("enterprise_id") or None
+    return body.get("enterprise_id") or None
 
 
 def _question_text(body: dict[str, Any], ref: str) -> str:

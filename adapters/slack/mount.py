@@ -9,17 +9,20 @@ from typing import Any
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.async_app import AsyncApp
+from slack_sdk.signature import SignatureVerifier
 
+from adapters.slack import malformed
+from adapters.slack import rates
 from adapters.slack.clients import SlackClients, api_url
 from adapters.slack.directory import SlackDirectory
 from adapters.slack.listeners import Listeners
 from adapters.slack.transport import SlackTransport
-from adapters.slack.work import WorkQueue
 from bot.settings import Settings, SettingsError
+from flows.inbox import Inbox
 
 log = logging.getLogger(__name__)
 EVENTS_PATH = "/slack/events"
-WORK = web.AppKey("slack_work", WorkQueue)  # tests wait on it for the work after an ack
+WORK = web.AppKey("slack_work", Inbox)  # tests wait on it for the work after an ack
 
 
 def check_settings(settings: Settings) -> None:
@@ -51,7 +54,7 @@ class _QuietTokenNotice(logging.Filter):
         return "`token` will be unused" not in record.getMessage()
 
 
-def build_bolt(settings: Settings, clients: SlackClients, core: Any, transport: SlackTransport, work: WorkQueue, store: Any = None) -> AsyncApp:
+def build_bolt(settings: Settings, clients: SlackClients, core: Any, transport: SlackTransport, work: Inbox, store: Any = None) -> AsyncApp:
     socket_mode = bool(settings.slack_app_token)
     bolt_log = logging.getLogger("adapters.slack.bolt")
     if not any(isinstance(f, _QuietTokenNotice) for f in bolt_log.filters):
@@ -73,7 +76,7 @@ def build_bolt(settings: Settings, clients: SlackClients, core: Any, transport: 
         assert clients.default is not None
         options["client"] = clients.default
     bolt = AsyncApp(**options)
-    Listeners(core, transport.remember_question, work).register(bolt)
+    Listeners(core, transport.remember_question, work, clients, store).register(bolt)
     return bolt
 
 
@@ -102,9 +105,13 @@ async def mount(app: web.Application, core: Any) -> Any:
         from adapters.slack.installation_store import DatabaseInstallationStore
 
         tokens = DatabaseInstallationStore(core.db, settings.slack_client_id)
-    clients = SlackClients(api_url(settings.slack_api_url), settings.slack_bot_token, tokens)
+    clients = SlackClients(api_url(settings.slack_api_url), settings.slack_bot_token, tokens, rates.SLACK_PACING)
+    if tokens is not None:
+        for team, token in (await tokens.all_bot_tokens()).items():
+            clients.remember(team, token)
+        tokens.on_saved = clients.remember
     transport = SlackTransport(clients, core.db, core.catalog)
-    work = app[WORK] = WorkQueue()
+    work = app[WORK] = core.inbox
     bolt = build_bolt(settings, clients, core, transport, work, tokens)
     core.config.directories["slack"] = SlackDirectory(clients)
 
@@ -122,8 +129,34 @@ async def mount(app: web.Application, core: Any) -> Any:
 
         return Mounted(transport, background=[connect], cleanup=[handler.close_async, work.close, clients.close])
 
+    verifier = SignatureVerifier(settings.slack_signing_secret or "")
+
     async def events_endpoint(request: web.Request) -> web.Response:
-        return await to_aiohttp_response(await bolt.async_dispatch(await to_bolt_request(request)))
+        # Bolt checks the signature too, but it raises on a timestamp that is not a number and on a
+        # body it cannot parse (500 with a traceback): those are answered here, signed or not.
+        timestamp = request.headers.get("X-Slack-Request-Timestamp", "")
+        if not timestamp.isascii() or not timestamp.isdigit() or len(timestamp) > 12:
+            log.warning("slack: refused a request whose X-Slack-Request-Timestamp is not a time")
+            return web.json_response({"error": "invalid request"}, status=401)
+        raw = await request.text()
+        try:
+            bolt_request = await to_bolt_request(request)
+            wrong = malformed.problem(bolt_request.body)
+        except Exception as exc:  # bolt could not read the body at all
+            bolt_request, wrong = None, f"unreadable body ({type(exc).__name__})"
+        if wrong is not None:
+            if not verifier.is_valid(raw, timestamp, request.headers.get("X-Slack-Signature", "")):
+                return web.json_response({"error": "invalid request"}, status=401)
+            log.warning("slack: refused a signed but malformed request: %s", wrong)
+            return web.json_response({"error": "malformed request"}, status=400)
+        assert bolt_request is not None
+        try:
+            return await to_aiohttp_response(await bolt.async_dispatch(bolt_request))
+        except Exception as exc:  # bolt's own payload helpers index into what they expect to find
+            if not verifier.is_valid(raw, timestamp, request.headers.get("X-Slack-Signature", "")):
+                return web.json_response({"error": "invalid request"}, status=401)
+            log.warning("slack: refused a signed request bolt could not read: %s: %s", type(exc).__name__, str(exc)[:120])
+            return web.json_response({"error": "malformed request"}, status=400)
 
     app.router.add_post(EVENTS_PATH, events_endpoint)
     log.info("Slack: HTTP mode, requests at %s", EVENTS_PATH)

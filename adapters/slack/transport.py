@@ -14,14 +14,17 @@ from typing import Any
 import aiohttp
 from slack_sdk.errors import SlackApiError, SlackRequestError
 from slack_sdk.web.async_client import AsyncWebClient
+from sqlalchemy import select
 
 from adapters.slack import blocks
 from adapters.slack.clients import NotInstalled, SlackClients
-from adapters.transport import Pacing, RetryLater, Undeliverable
+from adapters.transport import Buckets, Pacing, RetryLater, Undeliverable
 from flows.i18n import Catalog
 from flows.messages import Audience, Chart, Document, Notice, Outbound, Prompt, PromptClosed, Report
 from storage import repository as repo
 from storage.database import Database
+from storage.health import WRITE_FAULTS
+from storage.models import Member, Network
 
 log = logging.getLogger(__name__)
 
@@ -50,19 +53,27 @@ PERMANENT = frozenset(
 TRANSIENT = frozenset({"ratelimited", "internal_error", "fatal_error", "service_unavailable", "request_timeout"})
 
 
-def classify(exc: SlackApiError) -> Exception:
+def retry_after_of(exc: SlackApiError) -> float | None:
+    headers = getattr(exc.response, "headers", {}) or {}
+    raw = headers.get("Retry-After") or headers.get("retry-after")
+    try:
+        return float(raw) if raw is not None else None
+    except (TypeError, ValueError):
+        return None
+
+
+def is_rate_limited(exc: SlackApiError) -> bool:
+    error = str(exc.response.get("error", "")) if hasattr(exc.response, "get") else ""
+    return getattr(exc.response, "status_code", 200) == 429 or error == "ratelimited"
+
+
+def classify(exc: SlackApiError, bucket: str | None = None) -> Exception:
     """A Web API failure as the dispatcher understands it."""
     response = exc.response
     status = getattr(response, "status_code", 200)
     error = str(response.get("error", "")) if hasattr(response, "get") else ""
-    if status == 429 or error == "ratelimited":
-        headers = getattr(response, "headers", {}) or {}
-        raw = headers.get("Retry-After") or headers.get("retry-after")
-        try:
-            retry_after = float(raw) if raw is not None else None
-        except (TypeError, ValueError):
-            retry_after = None
-        return RetryLater("slack rate limit (429)", retry_after)
+    if is_rate_limited(exc):
+        return RetryLater("slack rate limit (429)", retry_after_of(exc), rate_limited=True, bucket=bucket)
     if status >= 500 or error in TRANSIENT:
         return RetryLater(f"slack error {status} {error}".strip())
     if error in PERMANENT:
@@ -71,14 +82,16 @@ def classify(exc: SlackApiError) -> Exception:
 
 
 class SlackTransport:
-    platform = "slack"
-    # chat.postMessage: about one message a second per channel, short bursts tolerated.
-    pacing = Pacing(per_conversation_interval=1.0, per_platform_rate=0.0, burst=3)
+    """Each Web API call draws on its workspace's bucket for that method (adapters.slack.rates);
+    a 429 pauses that bucket for Retry-After, for every conversation of the workspace."""
 
+    platform = "slack"
     KEEP = 5000  # remembered DM channels and answered questions (a few hundred bytes each)
 
     def __init__(self, clients: SlackClients, db: Database, catalog: Catalog) -> None:
         self.clients = clients
+        self.pacing: Pacing = clients.pacing
+        self.buckets: Buckets = clients.buckets
         self.db = db
         self.catalog = catalog
         self._dms: OrderedDict[str, str] = OrderedDict()
@@ -96,9 +109,37 @@ class SlackTransport:
         while len(cache) > self.KEEP:
             cache.popitem(last=False)
 
+    async def _api(self, client: AsyncWebClient, method: str, **kwargs: Any) -> Any:
+        """One paced Web API call; a 429 pauses its bucket for everyone before it is reported."""
+        team = self.clients.bucket_of(client)
+        await self.buckets.acquire(team, method)
+        try:
+            return await getattr(client, method.replace(".", "_"))(**kwargs)
+        except SlackApiError as exc:
+            if is_rate_limited(exc):
+                self.buckets.pause(Buckets.key(team, method), retry_after_of(exc) or 1.0)
+                raise classify(exc, Buckets.key(team, method)) from None
+            raise
+
+    async def _client(self, audience: Audience) -> AsyncWebClient:
+        """The client of the workspace the audience is reached through. A Slack Connect guest's
+        key carries their own organisation's team, where the app is usually not installed: they
+        are reached through the workspace of the network they belong to."""
+        try:
+            return await self.clients.for_team(audience.workspace)
+        except NotInstalled:
+            if audience.member_key is None:
+                raise
+            async with self.db.transaction() as tx:
+                stmt = select(Network.key).join(Member, Member.network_id == Network.id).where(Member.key == audience.member_key).limit(1)
+                network_key = (await tx.execute(stmt)).scalar_one_or_none()
+            if network_key is None:
+                raise
+            return await self.clients.for_team(network_key.split(":", 1)[1])
+
     async def deliver(self, message: Outbound) -> str | None:
         try:
-            client = await self.clients.for_team(message.audience.workspace)
+            client = await self._client(message.audience)
             return await self._deliver(client, message)
         except SlackApiError as exc:
             raise classify(exc) from None
@@ -112,12 +153,12 @@ class SlackTransport:
             return await self._close_prompt(client, message)
         channel = await self._conversation(client, message.audience)
         if isinstance(message, Prompt):
-            response = await client.chat_postMessage(
-                channel=channel, text=blocks.prompt_fallback(message), blocks=blocks.prompt_blocks(message, self.catalog)
+            response = await self._api(
+                client, "chat.postMessage", channel=channel, text=blocks.prompt_fallback(message), blocks=blocks.prompt_blocks(message, self.catalog)
             )
             return f"{response['channel']}|{response['ts']}"
         if isinstance(message, Notice):
-            return await self._post_pages(client, channel, message.text, blocks.notice_blocks(message.text))
+            return await self._post_pages(client, channel, message.text, blocks.notice_blocks(message.text, message.actions))
         if isinstance(message, Report):
             handle = await self._post_pages(client, channel, message.title, blocks.report_blocks(message))
             for chart in message.charts:
@@ -132,11 +173,14 @@ class SlackTransport:
     async def _post_pages(self, client: AsyncWebClient, channel: str, fallback: str, pages: list[list[dict[str, Any]]]) -> str:
         handle = ""
         for page in pages:
-            response = await client.chat_postMessage(channel=channel, text=blocks.clip(fallback, 3000), blocks=page)
+            response = await self._api(client, "chat.postMessage", channel=channel, text=blocks.fallback(fallback), blocks=page)
             handle = handle or f"{response['channel']}|{response['ts']}"
         return handle
 
     async def _upload(self, client: AsyncWebClient, channel: str, data: bytes, filename: str, title: str, alt: str | None) -> str:
+        team = self.clients.bucket_of(client)
+        await self.buckets.acquire(team, "files.getUploadURLExternal")
+        await self.buckets.acquire(team, "files.completeUploadExternal")
         response = await client.files_upload_v2(channel=channel, content=data, filename=filename, title=title, alt_txt=alt)
         file = response.get("file") or {}
         return str(file.get("id", ""))
@@ -147,10 +191,10 @@ class SlackTransport:
         if not channel or not ts:
             return None
         if not channel.startswith("D"):
-            await client.chat_postEphemeral(channel=channel, user=message.audience.target_id, text=message.text)
+            await self._api(client, "chat.postEphemeral", channel=channel, user=message.audience.target_id, text=blocks.fallback(message.text))
             return message.reply_handle
         question = self._questions.pop(message.reply_handle, None)
-        await client.chat_update(channel=channel, ts=ts, text=message.text, blocks=blocks.answered_blocks(question, message.text))
+        await self._api(client, "chat.update", channel=channel, ts=ts, text=blocks.fallback(message.text), blocks=blocks.answered_blocks(question, message.text))
         return message.reply_handle
 
     async def _conversation(self, client: AsyncWebClient, audience: Audience) -> str:
@@ -165,9 +209,12 @@ class SlackTransport:
         if known and known.get("channel"):
             channel = str(known["channel"])
         else:
-            response = await client.conversations_open(users=audience.target_id)
+            response = await self._api(client, "conversations.open", users=audience.target_id)
             channel = str(response["channel"]["id"])
-            async with self.db.transaction() as tx:
-                await repo.save_reference(tx, key, "slack", {"channel": channel})
+            try:
+                async with self.db.transaction() as tx:
+                    await repo.save_reference(tx, key, "slack", {"channel": channel})
+            except WRITE_FAULTS:  # only a cache of conversations.open: the message still goes (say, "could not save")
+                log.warning("slack: could not keep the DM channel of a member: the database cannot be written")
         self._remember(self._dms, key, channel)
         return channel

@@ -16,9 +16,11 @@ from microsoft_agents.activity import Activity, ChannelAccount
 from flows.events import ChannelRef, CommandIssued, InboundEvent, MemberAnswered, MemberJoined, MemberRef, MessageReceived, NetworkRef
 
 PLATFORM = "teams"
-# The Emulator and some test clients send no tenant; they all share one local network.
+# Some local clients and tests send no tenant; they all share one local network.
 LOCAL_TENANT = "local"
 COMMAND_WORDS = ("yhdessa", "yhdessä")
+DEFAULT_NETWORK_NAME = "Microsoft Teams"  # a product name, the same in every language
+COMMAND_KEY = "yhdessa_command"  # the submit data of a command button (cards.COMMAND_KEY)
 _AT_TAG = re.compile(r"<at>[^<]*</at>", re.IGNORECASE)
 _HTML_TAG = re.compile(r"<[^>]+>")
 
@@ -35,6 +37,29 @@ class Translation:
     submit: MemberAnswered | None = None
 
 
+def problem(body: object, verbs: Collection[str]) -> str | None:
+    """Why a POSTed activity cannot be handled (400), or None: checked before the SDK runs a turn,
+    where a failure would be a traceback and a 500, or a member stored under a junk key."""
+    if not isinstance(body, dict):
+        return "the activity is not a JSON object"
+    for name in ("from", "conversation", "recipient"):
+        part = body.get(name)
+        if not isinstance(part, dict) or not isinstance(part.get("id"), str) or not part["id"].strip():
+            return f"the activity has no {name} with an id"
+    if not isinstance(body.get("type"), str) or not isinstance(body.get("serviceUrl", ""), str):
+        return "the activity's type or serviceUrl is not text"
+    try:
+        # The SDK's validator raises a bare Exception for some conflicts, besides pydantic's errors.
+        activity = Activity.model_validate(body)
+    except Exception as exc:
+        return f"{type(exc).__name__}: {str(exc).splitlines()[0][:120] if str(exc) else ''}"
+    try:
+        translate(activity, verbs)
+    except (ValueError, TypeError, KeyError, AttributeError) as exc:
+        return f"{type(exc).__name__}: {str(exc).splitlines()[0][:120]}"
+    return None
+
+
 def tenant_of(activity: Activity) -> str:
     tenant = activity.conversation.tenant_id if activity.conversation else None
     if not tenant and isinstance(activity.channel_data, dict):
@@ -43,7 +68,11 @@ def tenant_of(activity: Activity) -> str:
 
 
 def network_of(activity: Activity) -> NetworkRef:
-    return NetworkRef(PLATFORM, tenant_of(activity))
+    """The tenant's network, named after the team when the activity comes from one (Teams gives no
+    tenant display name without Graph rights), so nobody is welcomed to a GUID."""
+    data = activity.channel_data if isinstance(activity.channel_data, dict) else {}
+    team = (data.get("team") or {}).get("name") if isinstance(data.get("team"), dict) else None
+    return NetworkRef(PLATFORM, tenant_of(activity), str(team) if team else DEFAULT_NETWORK_NAME)
 
 
 def member_ref(tenant: str, account: ChannelAccount) -> MemberRef:
@@ -133,6 +162,10 @@ def translate(activity: Activity, verbs: Collection[str]) -> Translation:
             if result.submit is not None:
                 result.events.append(result.submit)
             return result
+        if isinstance(activity.value, dict) and isinstance(activity.value.get(COMMAND_KEY), str):
+            # A command button (help's buttons): as if the member had typed the command.
+            result.events.append(CommandIssued(network, member, activity.value[COMMAND_KEY], idempotency_key(activity), channel=channel, is_direct=personal))
+            return result
         text = command_text(activity)
         if not text:
             return result
@@ -176,7 +209,10 @@ def roster_events(activity: Activity, roster: list[ChannelAccount]) -> Translati
 
 def _team_id(activity: Activity) -> str | None:
     data = activity.channel_data if isinstance(activity.channel_data, dict) else {}
-    return (data.get("team") or {}).get("id")
+    team = (data.get("team") or {}).get("id")
+    if team is not None and not isinstance(team, str):
+        raise TypeError("channelData.team.id is not text")
+    return team
 
 
 def _keep_references(result: Translation, activity: Activity, sender: ChannelAccount | None, channel: ChannelRef | None) -> None:
@@ -198,6 +234,9 @@ def _submit(activity: Activity, network: NetworkRef, member: MemberRef, channel:
         raw = "-"
     if value.get("yhdessa_multi"):
         answer: str | list[str] = [part for part in str(raw).split(",") if part] if isinstance(raw, str) else [str(v) for v in raw]
+        if value.get("yhdessa_members"):
+            # The member list answers with Entra object ids (as the people picker does): back to keys.
+            answer = [part if part.startswith(f"{PLATFORM}:") else f"{PLATFORM}:{network.workspace}:{part}" for part in answer]
     else:
         answer = str(raw) if not isinstance(raw, list) else ",".join(str(v) for v in raw)
     handle = f"{conversation_id(activity)}|{activity.reply_to_id}" if activity.reply_to_id else None

@@ -2,7 +2,7 @@
 
 With an app id the bot authenticates both ways (inbound Bot Framework tokens, outbound MSAL
 tokens) and talks only to Bot Framework hosts. Without one it is in local-development mode
-(Bot Framework Emulator, the tests): anonymous in, anonymous connector clients out, any host.
+(the Agents Playground, the tests): anonymous in, anonymous connector clients out, any host.
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ from microsoft_agents.hosting.core.connector.teams import TeamsConnectorClient
 from microsoft_agents.hosting.core.security import _SSRFConnector
 from microsoft_agents.hosting.core.security._middleware import _validator_middleware
 
+from adapters.teams.outgoing import CleanConversations, TokenSource, token_middleware
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -53,6 +54,9 @@ def auth_configuration(settings: Settings) -> AgentAuthConfiguration:
         tenant_id=tenant,
         client_secret=settings.teams_app_password,
         anonymous_allowed=False,
+        # The SDK checks the issuer only when asked: a token signed by a trusted key but issued
+        # for another service (another tenant's Entra ID) must not get in.
+        validate_issuer=True,
     )
 
 
@@ -82,13 +86,15 @@ class ConnectorFactory(ChannelServiceClientFactoryBase):
         self._pool: aiohttp.BaseConnector | None = None
         self._token_clients: dict[str, UserTokenClient] = {}
 
-    def _session(self, endpoint: str) -> aiohttp.ClientSession:
+    def _session(self, endpoint: str, token: TokenSource | None = None) -> aiohttp.ClientSession:
         """A session on one shared connection pool: the SDK opens a client per turn and per proactive
         send, and a fresh pool each time would mean a new TCP (and TLS) connection per message.
         With validation on, the pool is the SDK's SSRF-checking connector and its URL middleware."""
         if self._pool is None or self._pool.closed:
             self._pool = _SSRFConnector(self.validator._resolved_validator) if self.validator.enabled else aiohttp.TCPConnector()
         middlewares = (_validator_middleware(self.validator),) if self.validator.enabled else ()
+        if token is not None:
+            middlewares = (*middlewares, token_middleware(token))
         return aiohttp.ClientSession(base_url=endpoint, connector=self._pool, connector_owner=False, middlewares=middlewares)
 
     async def close(self) -> None:
@@ -110,12 +116,19 @@ class ConnectorFactory(ChannelServiceClientFactoryBase):
         if not service_url or not self.validator.is_allowed(service_url):
             log.warning("refused to call a service URL outside the Bot Framework hosts: %s", service_url)
             raise HostNotAllowed(f"service URL {service_url!r} is not a Bot Framework host")
-        token = ""
+        token: TokenSource | None = None
         if self.connections is not None:
             provider = self.connections.get_token_provider(claims_identity, service_url)
-            token = await provider.get_access_token(audience or AuthenticationConstants.AGENTS_SDK_SCOPE, scopes or claims_identity.get_token_scope())
+            resource = audience or AuthenticationConstants.AGENTS_SDK_SCOPE
+            wanted = scopes or claims_identity.get_token_scope()
+
+            async def token() -> str:
+                return await provider.get_access_token(resource, wanted)
+
         endpoint = service_url if service_url.endswith("/") else service_url + "/"
-        return TeamsConnectorClient(endpoint=endpoint, token=token, session=self._session(endpoint))
+        client = TeamsConnectorClient(endpoint=endpoint, token="", session=self._session(endpoint, token))
+        client._conversations = CleanConversations(client.client)
+        return client
 
     async def create_user_token_client(
         self, context: TurnContext, claims_identity: ClaimsIdentity, use_anonymous: bool = False

@@ -5,10 +5,13 @@ from __future__ import annotations
 import logging
 
 from aiohttp import web
-from microsoft_agents.hosting.aiohttp import jwt_authorization_decorator
 
+from adapters.teams import activities
+from adapters.teams.charts import ROUTE as CHART_ROUTE
+from adapters.teams.charts import ChartLinks
 from adapters.teams.connector import build_adapter
 from adapters.teams.directory import TeamsDirectory
+from adapters.teams.inbound import authorize, body_problem
 from adapters.teams.references import References
 from adapters.teams.transport import TeamsTransport
 from adapters.teams.turns import TeamsBot, turn_error_handler
@@ -17,6 +20,15 @@ from bot.server import Mounted
 
 log = logging.getLogger(__name__)
 ROUTE = "/api/messages"
+DEFAULT_PUBLIC_URL = "http://127.0.0.1:3978"
+
+
+class _OneLinePerBadActivity(logging.Filter):
+    """The SDK logs every activity that fails validation as an error with a traceback; ours are
+    checked before the SDK sees them and refused with one warning line of our own."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not record.getMessage().startswith("Validation error for Activity")
 
 
 async def mount(app: web.Application, core: Core) -> Mounted:
@@ -29,18 +41,34 @@ async def mount(app: web.Application, core: Core) -> Mounted:
         log.warning(
             "Teams authentication is OFF: no app id is set (YHDESSA_TEAMS_APP_ID or MicrosoftAppId), so %s "
             "accepts requests without a Bot Framework token. Use this only for local development "
-            "(Bot Framework Emulator); set the app id and password before exposing the bot.",
+            "(the Microsoft 365 Agents Playground); set the app id and password before exposing the bot.",
             ROUTE,
         )
-    # The SDK's JWT middleware reads its configuration from the app; it is applied to this route
-    # only (as the SDK's decorator), so /healthz and the Slack endpoints keep their own checks.
-    app["agent_configuration"] = auth
+    # The token is checked for this route only (as the SDK's decorator would, but never with a
+    # 500), so /healthz, the chart images and the Slack endpoints keep their own checks.
+    sdk_log = logging.getLogger("microsoft_agents.activity.activity")
+    if not any(isinstance(f, _OneLinePerBadActivity) for f in sdk_log.filters):
+        sdk_log.addFilter(_OneLinePerBadActivity())
 
-    @jwt_authorization_decorator
     async def messages(request: web.Request) -> web.StreamResponse:
+        identity = await authorize(request, auth)
+        if isinstance(identity, web.Response):
+            return identity
+        problem = await body_problem(request)
+        if problem is not None:
+            log.warning("Teams: refused a malformed activity: %s", problem)
+            return web.json_response({"error": problem}, status=400)
+        # What the SDK would trip over later (a missing recipient, ids of the wrong type).
+        wrong = activities.problem(await request.json(), bot.verbs)
+        if wrong is not None:
+            log.warning("Teams: refused a malformed activity: %s", wrong)
+            return web.json_response({"error": f"malformed activity: {wrong}"}, status=400)
+        request["claims_identity"] = identity
         response = await adapter.process(request, bot)
         return response if response is not None else web.Response(status=202)
 
     app.router.add_post(ROUTE, messages)
+    charts = ChartLinks(lambda: settings.public_url or DEFAULT_PUBLIC_URL, settings.chart_link_hours * 3600)
+    app.router.add_get(CHART_ROUTE, charts.handle)
     core.config.directories["teams"] = TeamsDirectory(references, factory, settings.teams_app_id)
-    return Mounted(transport=TeamsTransport(adapter, references, core.catalog, settings.teams_app_id), cleanup=[references.flush, factory.close])
+    return Mounted(transport=TeamsTransport(adapter, references, core.catalog, settings.teams_app_id, charts), cleanup=[references.flush, factory.close])

@@ -62,8 +62,11 @@ class References:
             return
         async with self.db.transaction() as tx:
             for key, data in changed.items():
-                if await repo.load_reference(tx, key) != data:
+                stored = await repo.load_reference(tx, key)
+                if stored != data:
                     await repo.save_reference(tx, key, PLATFORM, data)
+                if stored is None:
+                    _first_contact(key, data)
             await self._keep_partial(tx, partial)
         for key, data in changed.items():
             self._remember(key, data)
@@ -103,6 +106,7 @@ class References:
             stored = await repo.load_reference(tx, key)
             if stored is None:
                 await repo.save_reference(tx, key, PLATFORM, data)
+                _first_contact(key, data)
             else:
                 self._remember(key, stored)
 
@@ -110,3 +114,10 @@ class References:
         """Wait for offered references to be stored (at shutdown, and in tests)."""
         if self._saving:
             await asyncio.gather(*list(self._saving), return_exceptions=True)
+
+
+def _first_contact(key: str, data: dict[str, Any]) -> None:
+    """The member key an operator needs to make someone a coordinator, said once, when first met."""
+    user = data.get("user")
+    if user:
+        log.info("Teams member %s first met as %s (make them a coordinator: yhdessa members grant %s)", user.get("name") or "?", key, key)

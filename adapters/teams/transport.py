@@ -18,7 +18,8 @@ from microsoft_agents.activity import Activity, ChannelAccount, ConversationAcco
 from microsoft_agents.hosting.core import ChannelServiceAdapter, TurnContext
 from microsoft_agents.hosting.core.authorization import AuthenticationConstants
 
-from adapters.teams import cards
+from adapters.teams import cards, markdown
+from adapters.teams.charts import ChartLinks
 from adapters.teams.connector import HostNotAllowed
 from adapters.teams.references import References
 from adapters.transport import Pacing, RetryLater, Undeliverable
@@ -37,8 +38,11 @@ class TeamsTransport:
     platform = "teams"
     pacing = TEAMS_PACING
 
-    def __init__(self, adapter: ChannelServiceAdapter, references: References, catalog: Catalog, app_id: str | None, timeout: float = 30.0) -> None:
+    def __init__(
+        self, adapter: ChannelServiceAdapter, references: References, catalog: Catalog, app_id: str | None, charts: ChartLinks, timeout: float = 30.0
+    ) -> None:
         self.adapter = adapter
+        self.charts = charts
         self.references = references
         self.catalog = catalog
         self.app_id = app_id or ""
@@ -64,18 +68,23 @@ class TeamsTransport:
 
     def activity(self, message: Outbound) -> Activity:
         if isinstance(message, Prompt):
-            return _card_activity(cards.prompt_card(message), message.text)
+            return _card_activity(cards.prompt_card(message, self.texts(message.language)), message.text)
         if isinstance(message, Notice):
-            return Activity(type="message", text=cards.command_syntax(message.text), text_format="markdown")
+            if message.actions:
+                return _card_activity(cards.notice_card(message), message.text)
+            return Activity(type="message", text=markdown.message_text(cards.command_syntax(message.text)), text_format="markdown")
         if isinstance(message, Report):
-            return _card_activity(cards.report_card(message), message.title)
+            return _card_activity(cards.report_card(message, self.charts.url), message.title)
         if isinstance(message, Chart):
-            return _card_activity(cards.chart_card(message), message.alt_text)
+            return _card_activity(cards.chart_card(message, self.charts.url), message.alt_text)
         if isinstance(message, Document):
             # Files need the file-consent flow in Teams; until then the member is told where to get it.
             text = self.catalog.t(message.language, "teams_document_unavailable", title=message.title or message.filename, filename=message.filename)
             return Activity(type="message", text=text, text_format="markdown")
         raise Undeliverable(f"no Teams rendering for {type(message).__name__}")
+
+    def texts(self, lang: str) -> cards.Texts:
+        return lambda key, **values: self.catalog.t(lang, key, **values)
 
     async def _run(self, data: dict[str, Any], work: Callable[[TurnContext], Awaitable[Any]]) -> Any:
         """Run `work` in a proactive turn; errors are carried out (the SDK would hand them to on_turn_error)."""
@@ -164,7 +173,7 @@ def _continuation(data: dict[str, Any]) -> Activity:
 
 
 def _card_activity(card: dict[str, Any], summary: str) -> Activity:
-    return Activity(type="message", summary=summary[:200], attachments=[cards.attachment(card)])
+    return Activity(type="message", summary=" ".join(summary.split())[:200], attachments=[cards.attachment(card)])
 
 
 def _classify(exc: aiohttp.ClientResponseError) -> Exception:

@@ -1,14 +1,18 @@
-"""The bot's side of an inbound turn: keep references, translate, hand events to the core.
+"""The bot's side of an inbound turn: keep references, translate, store the events in the inbox.
 
-Replies go through the outbox like everything else (so 429s are retried and nothing is sent
-twice); only a refused card submit is answered in the turn itself, because nothing is stored.
+The turn ends once its events are stored (the engine works from the inbox after the response), so
+the Bot Connector gets its answer at once and a crash after it loses nothing. Replies go through
+the outbox like everything else (so 429s are retried and nothing is sent twice); only a refused
+card submit, and a request that could not be stored, are answered in the turn itself.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 
+import aiohttp
 from microsoft_agents.activity import Activity, ChannelAccount
 from microsoft_agents.hosting.core import TurnContext
 from microsoft_agents.hosting.core.connector import ConnectorClientBase
@@ -17,7 +21,9 @@ from adapters.teams import activities
 from adapters.teams.references import References
 from bot.app import Core
 from flows.events import MemberAnswered, MemberRef
+from flows.inbox import InboxUnavailable, is_storage_failure, language_of
 from storage import repository as repo
+from storage.health import WRITE_FAULTS
 
 log = logging.getLogger(__name__)
 
@@ -48,13 +54,24 @@ class TeamsBot:
                 await context.send_activity(problem)
                 return
         for event in translation.events:
-            await self.core.handle(event)
+            try:
+                await self.core.inbox.submit(event)
+            except InboxUnavailable:
+                lang = await language_of(self.core.db, event.network.key, event.member.key, self.core.settings.language)
+                await context.send_activity(self.core.catalog.t(lang, "save_failed"))
+                return
 
     async def _roster(self, context: TurnContext, conversation: str) -> list[ChannelAccount]:
         client = context.services.get(ConnectorClientBase)
         if client is None:
             return []
-        return list(await client.conversations.get_conversation_members(conversation))
+        try:
+            return list(await client.conversations.get_conversation_members(conversation))
+        except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
+            # Entra ID or the connector unreachable, or no such team: the install still counts;
+            # members are met as they write, or at the next `reflect start … here`.
+            log.warning("Teams: the roster of %s could not be read: %r", conversation[:80], exc)
+            return []
 
     async def _check(self, submit: MemberAnswered) -> str | None:
         """A card answer that would be refused: the reason, so the card stays answerable."""
@@ -78,13 +95,16 @@ def turn_error_handler(bot: TeamsBot) -> Callable[[TurnContext, Exception], Awai
 
     async def on_turn_error(context: TurnContext, error: Exception) -> None:
         activity: Activity = context.activity
-        log.error("Teams turn failed (activity %s, type %s)", activity.id, activity.type, exc_info=error)
+        cannot_write = isinstance(error, WRITE_FAULTS)
+        # A database that cannot be written is a fault to report plainly, not a bug to trace.
+        log.error("Teams turn failed (activity %s, type %s): %r", activity.id, activity.type, error, exc_info=None if cannot_write else error)
         if activity.type not in ("message", "invoke"):
             return
         try:
             member = activities.member_ref(activities.tenant_of(activity), activity.from_property) if activity.from_property else None
-            lang = await bot.language(activities.network_of(activity).key, member)
-            await context.send_activity(bot.core.catalog.t(lang, "error_generic"))
+            lang = await language_of(bot.core.db, activities.network_of(activity).key, member.key if member else "", bot.core.settings.language)
+            # A database that refuses writes (a full disk) kept the turn from storing the request.
+            await context.send_activity(bot.core.catalog.t(lang, "save_failed" if is_storage_failure(error) else "error_generic"))
         except Exception:  # the member cannot be told; the log has the original error
             log.exception("Teams turn error: could not tell the member")
 

@@ -16,7 +16,7 @@ from bot.evaluation import queries
 from bot.evaluation.synthesis import Synthesiser
 from bot.settings import Settings
 from flows.after_commit import AfterCommit
-from flows.arguments import ArgumentError, parse_arguments
+from flows.arguments import ArgumentError, parse_arguments, parse_id
 from flows.messages import Audience, Report
 from flows.turn import EngineConfig
 from storage import repository as repo
@@ -49,10 +49,9 @@ class ReportRequest:
             return cls("trends", None, since, by and by.lower())
         if word in ("network", "verkosto", "nätverk"):
             return cls("network", None, since, by and by.lower())
-        token = word.lstrip("#")
-        if not token.isdigit():
+        if not word.removeprefix("#").isascii() or not word.removeprefix("#").isdigit():
             raise ArgumentError("report_usage")
-        return cls("round", int(token), since, by and by.lower())
+        return cls("round", parse_id(word, "bad_round"), since, by and by.lower())
 
 
 def _date(text: str) -> datetime:

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
 from bot.scheduling import firing
 from bot.scheduling.defaults import ensure_default
 from bot.scheduling.when import CRON_FIELDS, When, WhenError, parse_when
-from flows.arguments import ArgumentError, parse_arguments, parse_audience, parse_duration
+from flows.arguments import ArgumentError, parse_arguments, parse_audience, parse_duration, parse_id, parse_timezone
 from flows.turn import EngineConfig, Turn
 from storage import repository as repo
 from storage.models import Schedule, utcnow
@@ -107,11 +107,7 @@ async def _add(turn: Turn, words: list[str]) -> None:
     if flow is None:
         raise ArgumentError("schedule_unknown_flow", value=args.words[0], flows=flows, example=EXAMPLE)
     text, when, audience = _when_and_audience(turn, args.words[2:] if used else args.words[1:])
-    zone = args.options.get("--tz", turn.network.timezone)
-    try:
-        ZoneInfo(zone)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise ArgumentError("schedule_bad_tz", value=zone) from None
+    zone = parse_timezone(args.options.get("--tz", turn.network.timezone), "schedule_bad_tz")
     closes = parse_duration(args.options["--closes"]) if "--closes" in args.options else None
     remind = parse_duration(args.options["--remind"]) if "--remind" in args.options else None
     if closes is not None and remind is not None and remind >= closes:
@@ -180,7 +176,7 @@ async def _change(turn: Turn, action: str, words: list[str]) -> None:
     token = words[0].lstrip("#") if words else ""
     if not token:
         raise ArgumentError("schedule_needs_id", verb=action)
-    row = await turn.tx.get(Schedule, int(token)) if token.isdigit() else None
+    row = await turn.tx.get(Schedule, parse_id(token, "schedule_unknown_id"))
     if row is None or row.network_id != turn.network.id:
         raise ArgumentError("schedule_unknown_id", value=words[0])
     if action == "remove":

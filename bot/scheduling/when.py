@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 from apscheduler.triggers.cron import CronTrigger
 
-from flows.arguments import ArgumentError
+from flows.arguments import ArgumentError, as_int
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _DAY_WORDS: dict[str, str] = {}
@@ -51,7 +51,7 @@ ORDINALS = {
     "last": "L", "viimeinen": "L", "sista": "L",
 }
 _FILLER = {"at", "on", "the", "klo", "kello", "kl", "klockan", "om", "på", "den", "of", "month"}
-_TIME = re.compile(r"^(\d{1,2})(?:[:.](\d{2}))?$")
+_TIME = re.compile(r"^([0-9]{1,2})(?:[:.]([0-9]{2}))?$")
 _WEEKS = re.compile(r"\s*/(\d+)w$")
 CRON_FIELDS = ("minute", "hour", "day", "month", "day_of_week")
 EXAMPLES = "every monday 09:00 · monthly first tuesday 10:00 · every 2 weeks friday 14:00 · 0 9 * * mon"
@@ -98,8 +98,8 @@ def _cron_day(part: str, expression: str) -> str:
     """One day-of-week item, with crontab numbering (0 and 7 are Sunday) turned into names."""
     def name(token: str) -> str:
         if token.isdigit():
-            number = int(token)
-            if number > 7:
+            number = as_int(token, 0, 7)
+            if number is None:
                 raise WhenError("schedule_cron_field", value=expression, field="day of week", part=part, examples=EXAMPLES)
             return DAYS[(number - 1) % 7]
         return token
@@ -163,8 +163,8 @@ def _plain(text: str) -> When:
         words = words[1:]
     every_weeks = 1
     if len(words) >= 2 and words[0].isdigit() and words[1] in WEEK_WORDS:
-        every_weeks = int(words[0])
-        if not 1 <= every_weeks <= 52:
+        every_weeks = as_int(words[0], 1, 52) or 0
+        if not every_weeks:
             raise WhenError("schedule_bad_weeks", value=words[0], examples=EXAMPLES)
         words = words[2:]
     elif words and words[0] in WEEK_WORDS:

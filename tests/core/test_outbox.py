@@ -48,7 +48,7 @@ async def rows(core) -> list[OutboxMessage]:  # type: ignore[no-untyped-def]
 
 
 async def test_replies_are_sent_once_and_marked(core, console: Console) -> None:
-    await console.command("alice", "/yhdessa help")
+    await console.command("alice", "/yhdessa help all")
     transport = RecordingTransport()
     dispatcher = Dispatcher(core.db, {"console": transport})
     assert await dispatcher.drain() == 2  # the coordinator notice and the help text

@@ -145,6 +145,8 @@ async def fake() -> AsyncIterator[FakeSlack]:
     populate(server)
     yield server
     await server.stop()
+    # The fake is strict: a payload Slack would refuse fails the test that sent it.
+    assert not server.refused, [(c.method, c.result) for c in server.refused]
 
 
 @pytest_asyncio.fixture

@@ -1,6 +1,11 @@
 """A fake Slack Web API on 127.0.0.1: speaks the real wire protocol (form or JSON POSTs to
 /api/<method>, `{"ok": ...}` answers), records every call, and can be told to fail a method with
-429 + Retry-After or a 5xx a number of times. Used by the tests and by the manual try-out."""
+429 + Retry-After or a 5xx a number of times. Used by the tests and by the manual try-out.
+
+It is strict: every message and view is checked against Slack's Block Kit rules
+(tests/slack/block_rules.py) and refused with Slack's own error (`invalid_blocks`,
+`invalid_arguments`, `msg_too_long`, `no_text`, ...); with `tiers` it also enforces Slack's rate
+limits per workspace and method (tests/slack/fake_tiers.py)."""
 
 from __future__ import annotations
 
@@ -11,6 +16,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from aiohttp import web
+
+from tests.slack.block_rules import check_message, check_view_call
+from tests.slack.fake_socket import SocketModeFake
+from tests.slack.fake_tiers import Tiers
 
 TEAM = "T0TEAM"
 BOT_USER = "UBOT"
@@ -33,8 +42,11 @@ class Failure:
     times: int
 
 
-class FakeSlack:
-    def __init__(self) -> None:
+class FakeSlack(SocketModeFake):
+    def __init__(self, tiers: Tiers | None = None) -> None:
+        self.tiers = tiers
+        self.refused: list[Call] = []  # calls refused for a broken rule (tests assert it stays empty)
+        self.messages: dict[tuple[str, str], dict[str, Any]] = {}  # (channel, ts) -> what was posted
         self.calls: list[Call] = []
         self.uploads: dict[str, bytes] = {}
         self.users: dict[str, dict[str, Any]] = {}
@@ -81,7 +93,9 @@ class FakeSlack:
         app.router.add_post("/api/{method}", self._api)
         app.router.add_get("/api/{method}", self._api)  # slack_sdk reads (conversations.members, users.info) with GET
         app.router.add_post("/upload/{file_id}", self._upload)
+        app.router.add_post("/respond/{hook}", self._respond)
         app.router.add_get("/calls", self._calls)
+        app.router.add_get("/count", self._count)
         app.router.add_get("/link", self._socket)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
@@ -120,9 +134,22 @@ class FakeSlack:
                 pending.pop(0)
             headers = {"Retry-After": str(failure.retry_after)} if failure.retry_after is not None else {}
             return web.json_response({"ok": False, "error": failure.error}, status=failure.status, headers=headers)
+        if self.tiers is not None:
+            token = request.headers.get("Authorization", "")
+            retry_after = self.tiers.check(token, method, str(args.get("channel") or "") or None)
+            if retry_after is not None:
+                call.result = {"ok": False, "error": "ratelimited"}
+                return web.json_response(call.result, status=429, headers={"Retry-After": str(retry_after)})
         handler = getattr(self, "m_" + method.replace(".", "_"), None)
         if handler is None:
             return web.json_response({"ok": False, "error": "unknown_method"})
+        refusal = check_message(method, args) if method in ("chat.postMessage", "chat.update", "chat.postEphemeral") else None
+        if method.startswith("views."):
+            refusal = check_view_call(method, args)
+        if refusal is not None:
+            call.result = refusal
+            self.refused.append(call)
+            return web.json_response(refusal)
         result = handler(args, request)
         if asyncio.iscoroutine(result):
             result = await result
@@ -133,35 +160,32 @@ class FakeSlack:
         """What the bot has called so far (for trying the bot by hand); tokens left out."""
         return web.json_response([{"method": c.method, "args": c.args, "result": c.result} for c in self.calls])
 
+    def response_url(self, hook: str = "hook") -> str:
+        """A response_url for a payload, pointing here (Slack's are on hooks.slack.com)."""
+        return f"http://127.0.0.1:{self.port}/respond/{hook}"
+
+    async def _respond(self, request: web.Request) -> web.Response:
+        """A message posted to a response_url: JSON with text or blocks, as Slack requires."""
+        if request.content_type != "application/json":
+            return web.Response(status=400, text="invalid_payload")
+        args = await request.json()
+        call = Call("response_url", args, request.headers.get("Authorization", ""))
+        self.calls.append(call)
+        if not (args.get("text") or args.get("blocks")):
+            return web.Response(status=400, text="no_text")
+        call.result = {"ok": True}
+        return web.Response(text="ok")
+
+    async def _count(self, request: web.Request) -> web.Response:
+        """How many calls of each method so far (cheap enough to poll)."""
+        counts: dict[str, int] = {}
+        for call in self.calls:
+            counts[call.method] = counts.get(call.method, 0) + 1
+        return web.json_response(counts)
+
     async def _upload(self, request: web.Request) -> web.Response:
         self.uploads[request.match_info["file_id"]] = await request.read()
         return web.Response(text="OK - 200")
-
-    async def _socket(self, request: web.Request) -> web.WebSocketResponse:
-        """Socket Mode: the app connects here (the URL apps.connections.open gave it)."""
-        ws = web.WebSocketResponse()
-        await ws.prepare(request)
-        self.socket = ws
-        await ws.send_json({"type": "hello", "num_connections": 1, "connection_info": {"app_id": "A0YHDESSA"}})
-        self.socket_connected.set()
-        async for message in ws:
-            if message.type == web.WSMsgType.TEXT:
-                await self.socket_acks.put(json.loads(message.data))
-        return ws
-
-    async def socket_send(self, kind: str, payload: dict[str, Any], envelope_id: str) -> dict[str, Any]:
-        """Send one envelope down the socket and wait for the app's acknowledgement of it."""
-        assert self.socket is not None
-        await self.socket.send_json({"envelope_id": envelope_id, "type": kind, "payload": payload, "accepts_response_payload": kind != "events_api", "retry_attempt": 0, "retry_reason": ""})
-        while True:
-            ack = await asyncio.wait_for(self.socket_acks.get(), 5)
-            if ack.get("envelope_id") == envelope_id:
-                return ack
-
-    def m_apps_connections_open(self, args: dict[str, Any], request: web.Request) -> dict[str, Any]:
-        if not request.headers.get("Authorization", "").startswith("Bearer xapp-"):
-            return {"ok": False, "error": "not_allowed_token_type"}
-        return {"ok": True, "url": f"ws://127.0.0.1:{self.port}/link"}
 
     def _next_ts(self) -> str:
         self._ts += 1
@@ -197,14 +221,25 @@ class FakeSlack:
         channel = str(args.get("channel", ""))
         if channel.startswith("U"):
             return {"ok": False, "error": "channel_not_found"}
-        if channel.startswith("C") and channel not in self.channels:
+        if channel[:1] in ("C", "G") and (channel not in self.channels or BOT_USER not in self.channels[channel]["members"]):
             return {"ok": False, "error": "not_in_channel"}
-        return {"ok": True, "channel": channel, "ts": self._next_ts(), "message": {"text": args.get("text")}}
+        ts = self._next_ts()
+        self.messages[(channel, ts)] = {"text": args.get("text"), "blocks": args.get("blocks")}
+        return {"ok": True, "channel": channel, "ts": ts, "message": {"text": args.get("text")}}
 
     def m_chat_update(self, args: dict[str, Any], request: web.Request) -> dict[str, Any]:
+        key = (str(args.get("channel")), str(args.get("ts")))
+        if key not in self.messages:
+            return {"ok": False, "error": "message_not_found"}
+        self.messages[key] = {"text": args.get("text"), "blocks": args.get("blocks")}
         return {"ok": True, "channel": args.get("channel"), "ts": args.get("ts")}
 
     def m_chat_postEphemeral(self, args: dict[str, Any], request: web.Request) -> dict[str, Any]:
+        channel = self.channels.get(str(args.get("channel")))
+        if channel is None:
+            return {"ok": False, "error": "channel_not_found"}
+        if str(args.get("user")) not in channel["members"]:
+            return {"ok": False, "error": "user_not_in_channel"}
         return {"ok": True, "message_ts": self._next_ts()}
 
     def m_conversations_open(self, args: dict[str, Any], request: web.Request) -> dict[str, Any]:
@@ -214,6 +249,8 @@ class FakeSlack:
             return {"ok": False, "error": "user_not_found"}
         if info["deleted"]:
             return {"ok": False, "error": "account_inactive"}
+        if info["is_bot"]:
+            return {"ok": False, "error": "cannot_dm_bot"}
         return {"ok": True, "channel": {"id": "D" + user[1:]}}
 
     def m_conversations_members(self, args: dict[str, Any], request: web.Request) -> dict[str, Any]:
@@ -230,6 +267,17 @@ class FakeSlack:
     def m_conversations_list(self, args: dict[str, Any], request: web.Request) -> dict[str, Any]:
         listed = [{"id": c["id"], "name": c["name"]} for c in self.channels.values()]
         return {"ok": True, "channels": listed, "response_metadata": {"next_cursor": ""}}
+
+    def m_users_list(self, args: dict[str, Any], request: web.Request) -> dict[str, Any]:
+        """This workspace's people (not Slack Connect guests of other organisations), in pages."""
+        token = request.headers.get("Authorization", "").removeprefix("Bearer ")
+        team = self.installs.get(token, TEAM)
+        own = [u for u in self.users.values() if u["team_id"] == team]
+        start = int(args.get("cursor") or 0)
+        size = min(int(args.get("limit") or 200), 1000)
+        page = own[start : start + size]
+        more = start + size < len(own)
+        return {"ok": True, "members": page, "response_metadata": {"next_cursor": str(start + size) if more else ""}}
 
     def m_users_info(self, args: dict[str, Any], request: web.Request) -> dict[str, Any]:
         info = self.users.get(str(args.get("user")))
@@ -251,16 +299,24 @@ class FakeSlack:
         return {"ok": True, "files": [{"id": f["id"], "title": f.get("title"), "channels": [args.get("channel_id")]} for f in files]}
 
 
-async def main(port: int) -> None:
-    """`python -m tests.slack.fake_slack 3998`: a fake workspace for trying the bot by hand."""
+async def main(port: int, members: int = 0) -> None:
+    """`python -m tests.slack.fake_slack 3998 [--members N]`: a strict fake workspace for trying the
+    bot by hand (GET /calls lists what the bot called and what the fake answered, refusals
+    included). With N, benchmarks/faults.py's channel CNET holds UCOORD and N members U00000…."""
     fake = await FakeSlack().start(port)
-    fake.add_user("UCOORD", "Coordinator")
-    fake.add_user("UANNA", "Anna")
-    fake.add_user("UBEN", "Ben")
-    fake.add_user("UGUEST", "Guest", team="T0OTHER")
+    fake.add_user("U05COORD7QA", "Coordinator")
+    fake.add_user("U05ANNA8KXZ", "Anna")
+    fake.add_user("U05BEN3MNRT", "Ben")
+    fake.add_user("W07GUEST4LP", "Gustav", team="T07GUESTR2M")
     fake.add_user(BOT_USER, "Yhdessä", is_bot=True)
-    fake.add_channel("CNET", "network", ["UCOORD", "UANNA", "UBEN", "UGUEST", BOT_USER])
-    print(f"fake Slack Web API at {fake.base_url}", flush=True)
+    fake.add_channel("C06NETWRK3Q", "network", ["U05COORD7QA", "U05ANNA8KXZ", "U05BEN3MNRT", "W07GUEST4LP", BOT_USER])
+    if members:
+        extra = [f"U{i:05d}" for i in range(members)]
+        for user in ["UCOORD", "UANNA", "UBEN", *extra]:
+            fake.add_user(user, f"Member {user[1:]}")
+        fake.add_user("UGUEST", "Guest", team="T0OTHER")
+        fake.add_channel("CNET", "faults", ["UCOORD", "UANNA", "UBEN", "UGUEST", BOT_USER, *extra])
+    print(f"fake Slack Web API at {fake.base_url} (team {TEAM})", flush=True)
     try:
         while True:
             await asyncio.sleep(3600)
@@ -269,6 +325,10 @@ async def main(port: int) -> None:
 
 
 if __name__ == "__main__":
-    import sys
+    import argparse
 
-    asyncio.run(main(int(sys.argv[1]) if len(sys.argv) > 1 else 3998))
+    parser = argparse.ArgumentParser(description="A fake Slack Web API on 127.0.0.1")
+    parser.add_argument("port", type=int, nargs="?", default=3998)
+    parser.add_argument("--members", type=int, default=0)
+    options = parser.parse_args()
+    asyncio.run(main(options.port, options.members))

@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
+
+import pytest
 
 from adapters.slack import blocks, events
 from flows.i18n import Catalog
+from flows.loader import FlowError, load_flows
 from flows.messages import Audience, Option, Prompt
 
 CATALOG = Catalog.load()
@@ -69,3 +73,72 @@ def test_long_texts_are_split_within_limits() -> None:
     assert all(len(p) <= 50 for p in pages)
     assert all(len(b["text"]["text"]) <= 3000 for p in pages for b in p)
     assert sum(b["text"]["text"].count("line") for p in pages for b in p) == 40000
+
+
+def _mrkdwn_texts(value: object) -> list[str]:
+    """Every mrkdwn text in a payload, wherever it sits."""
+    if isinstance(value, dict):
+        found = [value["text"]] if value.get("type") == "mrkdwn" else []
+        return found + [t for v in value.values() for t in _mrkdwn_texts(v)]
+    if isinstance(value, list):
+        return [t for v in value for t in _mrkdwn_texts(v)]
+    return []
+
+
+def test_text_renders_as_written_and_cannot_ping_or_link() -> None:
+    sneaky = "Should we ask <!channel> & <@U0A1B2C3D4E>? See <https://evil.example|here> — a<b>c"
+    question = Prompt(AUDIENCE, "7:step", "single", sneaky, title="<Retro & more>", options=(Option("a", "<!here> yes"), Option("b", "no & never")), ui=UI)
+    texts = _mrkdwn_texts(blocks.prompt_blocks(question, CATALOG))
+    texts += _mrkdwn_texts(blocks.notice_blocks("Use reflect start <flow> [audience] with <kysely> & <member>"))
+    assert texts and not any(c in t.replace("&amp;", "").replace("&lt;", "").replace("&gt;", "") for t in texts for c in "<>&")
+    assert any("&lt;!channel&gt; &amp; &lt;@U0A1B2C3D4E&gt;" in t for t in texts)
+    assert any("reflect start &lt;flow&gt;" in t for t in texts)  # the help's placeholders show as typed
+    assert "<!here>" not in blocks.prompt_fallback(question) and "&lt;" in blocks.prompt_fallback(question)
+    # Read back from the clicked message and shown again (answered message, modal): escaped once.
+    posted = blocks.prompt_blocks(question, CATALOG)
+    shown = next(b["text"]["text"] for b in posted if b.get("block_id", "").startswith("yh_q|"))
+    again = blocks.answered_blocks({"head": "", "text": shown}, "Answered: <!here>")
+    assert again[0]["text"]["text"] == shown and "&lt;!here&gt;" in again[-1]["elements"][0]["text"]
+
+
+def test_long_option_labels_stay_distinct_after_clipping() -> None:
+    stem = "We share the client's path through the services of three organisations, from the first contact"
+    options = tuple(Option(f"v{i}", f"{stem} {i}") for i in range(3))
+    for kind, count in (("single", 3), ("single", 7), ("multi", 3)):
+        layout = blocks.prompt_blocks(Prompt(AUDIENCE, "7:step", kind, "Which?", options=options * (count // 3) if count == 3 else tuple(Option(f"v{i}", f"{stem} {i}") for i in range(count)), ui=UI), CATALOG)
+        element = next(b for b in actions(layout))["elements"]
+        labels = [e["text"]["text"] for e in element] if element[0]["type"] == "button" else [o["text"]["text"] for o in element[0]["options"]]
+        assert all(len(label) <= 75 for label in labels) and len(set(labels)) == len(labels), labels
+
+
+def test_every_button_of_a_block_has_its_own_action_id() -> None:
+    for layout in (blocks.prompt_blocks(prompt("single", 5, required=False), CATALOG), blocks.prompt_blocks(prompt("scale", 11), CATALOG)):
+        for block in actions(layout):
+            ids = [e["action_id"] for e in block["elements"]]
+            assert len(ids) == len(set(ids)) and all(events.CHOOSE_PATTERN.match(i) or i.startswith("yh_") for i in ids)
+
+
+def test_step_ids_that_would_break_slacks_id_limit_are_refused(tmp_path: Path) -> None:
+    flow = "id: long\nkind: custom\ntitle: {fi: a, sv: b, en: c}\nsteps:\n  - id: STEP\n    kind: text\n    text: {fi: a, sv: b, en: c}\n"
+    (tmp_path / "long.yaml").write_text(flow.replace("STEP", "s" * 201), encoding="utf-8")
+    with pytest.raises(FlowError, match="255"):
+        load_flows(tmp_path)
+    (tmp_path / "long.yaml").write_text(flow.replace("STEP", "s" * 200), encoding="utf-8")
+    step = load_flows(tmp_path)["long"].steps[0]
+    layout = blocks.prompt_blocks(Prompt(AUDIENCE, f"{10**12}:{step.id}", "scale", "q", options=(Option("1", "1"), Option("2", "2")), required=False, ui=UI), CATALOG)
+    assert all(len(b.get("block_id", "")) <= 255 for b in layout)
+
+
+def test_modal_metadata_stays_json_within_slacks_limit() -> None:
+    meta = {"ref": "7:step", "handle": "D0A1B2C3D4E|" + "1" * 3000, "lang": "fi", "req": True, "home": True}
+    text = blocks.modal_metadata(meta)
+    assert len(text) <= 3000 and json.loads(text)["ref"] == "7:step"
+
+
+def test_mentions_in_commands_become_plain_ids() -> None:
+    assert events.command_text("members grant <@U0A1B2C3D4E|anna>") == "members grant U0A1B2C3D4E"
+    assert events.command_text("pulse start trust <#C0A1B2C3D4E|network>") == "pulse start trust #C0A1B2C3D4E"
+    assert events.command_text("network channel C0A1B2C3D4E") == "network channel #C0A1B2C3D4E"
+    assert events.command_text('network name "Hyvinvointi &amp; työ"') == 'network name "Hyvinvointi & työ"'
+    assert events.command_text("reflect start checkin #general --closes 3d") == "reflect start checkin #general --closes 3d"
+    assert events.command_text('network name "GROUP12345 network"') == 'network name "GROUP12345 network"'  # quoted: as typed

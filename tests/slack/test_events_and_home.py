@@ -11,7 +11,7 @@ from tests.slack.fake_slack import TEAM
 
 async def test_a_typed_dm_answers_the_open_question_and_bot_messages_are_ignored(slack: SlackHarness) -> None:
     events = payload("events.json")
-    await slack.command("pulse start trust here")
+    await slack.command("pulse start trust here --named")  # named: the answer shows in responses at once
     await slack.event(events["message_im_bot"], "Ev0BOT")
     assert await slack.responses() == []
     await slack.event(events["message_im"], "Ev0TYPED")
@@ -24,7 +24,7 @@ async def test_joining_a_network_channel_welcomes_and_registers_the_member(slack
     joined = events["member_joined_channel"]
     await slack.event(joined, "Ev0JOIN-BEFORE")  # not yet a channel the network works in
     assert await slack.outbox() == []
-    await slack.command("pulse start trust here")
+    await slack.command("pulse start trust here --named")  # named: the answer shows in responses at once
     await slack.event(joined, "Ev0JOIN")
     async with slack.core.db.transaction() as tx:
         newcomer = (await tx.execute(select(Member).where(Member.key == f"slack:{TEAM}:UNEW"))).scalar_one_or_none()
@@ -36,7 +36,7 @@ async def test_joining_a_network_channel_welcomes_and_registers_the_member(slack
 
 async def test_app_home_shows_the_stage_open_questions_and_for_coordinators_the_rounds(slack: SlackHarness) -> None:
     events = payload("events.json")
-    await slack.command("pulse start trust here")
+    await slack.command("pulse start trust here --named")  # named: the answer shows in responses at once
     await slack.event(events["app_home_opened"], "Ev0HOME1")
     published = slack.fake.called("views.publish")
     assert len(published) == 1 and published[0].args["user_id"] == "UCOORD"

@@ -7,6 +7,7 @@ from pathlib import Path
 import yaml
 
 from adapters.slack.installation_store import BOT_SCOPES
+from adapters.slack.listeners import EVENTS
 
 MANIFEST = Path(__file__).parents[2] / "adapters" / "slack" / "manifest.yaml"
 
@@ -14,7 +15,10 @@ MANIFEST = Path(__file__).parents[2] / "adapters" / "slack" / "manifest.yaml"
 def test_manifest_matches_the_code() -> None:
     manifest = yaml.safe_load(MANIFEST.read_text(encoding="utf-8"))
     settings = manifest["settings"]
-    assert set(settings["event_subscriptions"]["bot_events"]) == {"app_home_opened", "app_mention", "member_joined_channel", "message.im"}
+    listened = {"message.im" if e == "message" else e for e in EVENTS}
+    assert set(settings["event_subscriptions"]["bot_events"]) == listened
+    assert {"app_uninstalled", "tokens_revoked"} <= listened
+    assert "im:read" not in BOT_SCOPES  # nothing lists or reads DM channels
     assert settings["interactivity"]["is_enabled"] is True
     assert manifest["features"]["app_home"]["home_tab_enabled"] is True
     assert [c["command"] for c in manifest["features"]["slash_commands"]] == ["/yhdessa"]

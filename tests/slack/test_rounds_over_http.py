@@ -7,7 +7,7 @@ import time
 
 from sqlalchemy import select
 
-from storage.models import Member, OutboxMessage, Response
+from storage.models import Member, MemberSession, OutboxMessage, Response
 from tests.slack.conftest import SlackHarness, payload
 from tests.slack.fake_slack import TEAM
 
@@ -37,12 +37,19 @@ async def test_slash_command_pulse_dms_each_channel_member(slack: SlackHarness) 
     assert actions[0]["block_id"].startswith("yhq|") and actions[0]["block_id"].endswith(":trust-1")
     assert [b["value"] for b in buttons] == ["1", "2", "3", "4", "5"]
     assert buttons[0]["text"]["text"].startswith("1 ") and buttons[-1]["text"]["text"].startswith("5 ")
-    assert all(b["action_id"] == "yh_choose" for b in buttons)
+    ids = [b["action_id"] for b in buttons]
+    assert len(set(ids)) == 5 and all(i.startswith("yh_choose:") for i in ids)  # Slack refuses repeated action ids
     # The coordinator hears that the round is open, in a DM.
     assert any("Round #" in (c.args.get("text") or "") for c in slack.posts_to("DCOORD"))
     async with slack.core.db.transaction() as tx:
         guest = (await tx.execute(select(Member).where(Member.key == "slack:T0OTHER:UGUEST"))).scalar_one()
     assert guest.display_name == "Guest"  # a Slack Connect member keeps their own team
+
+
+async def _held(slack: SlackHarness) -> list[tuple[str, float]]:
+    async with slack.core.db.transaction() as tx:
+        sessions = (await tx.execute(select(MemberSession))).scalars().all()
+    return [(item["step_id"], item["value_num"]) for s in sessions for item in s.held or ()]
 
 
 async def test_button_answer_is_stored_and_the_message_updated(slack: SlackHarness) -> None:
@@ -52,11 +59,11 @@ async def test_button_answer_is_stored_and_the_message_updated(slack: SlackHarne
     click = slack.block_action("UANNA", "DANNA", ts, {"action_id": "yh_choose", "block_id": block_id, "type": "button", "value": "4", "text": {"type": "plain_text", "text": "4"}})
     status, _ = await slack.interaction(click)
     assert status == 200
-    answers = await slack.responses()
-    assert [(a.step_id, a.value_num) for a in answers] == [("trust-1", 4.0)]
+    # Anonymous: kept on anna's session until she finishes, never as a row of its own yet.
+    assert await slack.responses() == [] and await _held(slack) == [("trust-1", 4.0)]
     # The same click delivered twice (a proxy retry) stores nothing new.
     await slack.interaction(click)
-    assert len(await slack.responses()) == 1
+    assert await _held(slack) == [("trust-1", 4.0)]
     await slack.deliver()
     updates = slack.fake.called("chat.update")
     assert [(u.args["channel"], u.args["ts"]) for u in updates] == [("DANNA", ts)]

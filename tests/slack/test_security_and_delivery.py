@@ -11,7 +11,7 @@ import pytest
 
 from adapters.transport import RetryLater, Undeliverable
 from flows.messages import Audience, Chart, Notice, Report, ReportSection
-from storage.models import InboundEvent
+from storage.models import InboxEntry
 from tests.slack.conftest import BOT_TOKEN, SECRET, SlackHarness, payload, sign
 from tests.slack.fake_slack import TEAM
 
@@ -25,7 +25,7 @@ async def test_redelivered_event_stores_nothing_new(slack: SlackHarness) -> None
         status, _ = await slack.event(events["app_mention"], "Ev0MENTION1", {"X-Slack-Retry-Num": retry, "X-Slack-Retry-Reason": "http_timeout"})
         assert status == 200
     assert len(await slack.outbox()) == 1
-    assert await slack.count(InboundEvent) == 1
+    assert await slack.count(InboxEntry) == 1
     await slack.deliver()
     assert len(slack.posts_to("DANNA")) == 1
 
@@ -55,7 +55,7 @@ async def test_unsigned_forged_or_stale_requests_get_401_and_change_nothing(slac
         headers = sign(body, secret="not-" + SECRET)
     status, _ = await slack.post(body, "application/x-www-form-urlencoded", headers, signed=False)  # type: ignore[arg-type]
     assert status == 401
-    assert await slack.count(InboundEvent) == 0
+    assert await slack.count(InboxEntry) == 0
     assert await slack.outbox() == []
     assert slack.fake.calls == []
 
@@ -65,7 +65,7 @@ async def test_429_retry_after_is_honoured_and_the_message_arrives_once(slack: S
     await slack.event(payload("events.json")["app_mention"], "Ev0RATE")
     await slack.deliver()
     row = (await slack.outbox())[0]
-    assert row.status == "pending" and row.attempts == 1
+    assert row.status == "pending" and row.attempts == 0  # a 429 is not a failed attempt
     assert slack.posts_to("DANNA") == []
     await slack.deliver()  # too early: Retry-After has not passed
     assert len(slack.fake.called("chat.postMessage")) == 1

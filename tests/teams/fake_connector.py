@@ -2,11 +2,19 @@
 
 It records every call the bot makes (sends, replies, updates, createConversation), answers them
 as the real service does, serves a roster, and can be told to fail the next sends with 429/5xx.
+
+It refuses at least what Microsoft's Agents Playground (0.2.28) refuses, as measured against it:
+`"id": null` (which the SDK's proactive send used to carry), no `type`, or a message with neither
+text nor attachments get `400 BadArgument "Invalid input"`. It is stricter where the Playground
+lets a body through that a careful sender never sends: any other JSON `null` (the Playground
+accepted `"locale": null`) and an empty `text` with no attachments (the Playground answered 202)
+are refused too, and a body over 100 KB gets `413 MessageSizeTooBig` (Teams' message limit).
 """
 
 from __future__ import annotations
 
 import itertools
+import json
 from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
@@ -79,7 +87,13 @@ class FakeConnector:
             await self.runner.cleanup()
 
     async def _record(self, request: web.Request, kind: str) -> tuple[Call, web.Response | None]:
-        body = await request.json() if request.can_read_body else {}
+        raw = await request.read() if request.can_read_body else b""
+        body = json.loads(raw) if raw else {}
+        problem = _refusal(kind, raw, body)
+        if problem is not None:
+            call = Call(kind, request.match_info.get("cid"), request.match_info.get("aid"), body, problem[0], request.headers.get("Authorization"))
+            self.calls.append(call)
+            return call, web.json_response({"error": {"code": problem[1], "message": problem[2]}}, status=problem[0])
         failure = self.failures.popleft() if self.failures and kind != "members" else None
         call = Call(
             kind,
@@ -116,3 +130,29 @@ class FakeConnector:
     async def _members(self, request: web.Request) -> web.Response:
         call, _ = await self._record(request, "members")
         return web.json_response(self.roster.get(call.conversation or "", []))
+
+
+MAX_BODY_BYTES = 100_000
+
+
+def _has_null(value: Any) -> bool:
+    if value is None:
+        return True
+    if isinstance(value, dict):
+        return any(_has_null(v) for v in value.values())
+    if isinstance(value, list):
+        return any(_has_null(v) for v in value)
+    return False
+
+
+def _refusal(kind: str, raw: bytes, body: dict[str, Any]) -> tuple[int, str, str] | None:
+    """Why the Bot Connector would refuse this call: (status, code, message), or None."""
+    if kind not in ("send", "reply", "update"):
+        return None
+    if len(raw) > MAX_BODY_BYTES:
+        return 413, "MessageSizeTooBig", "Message size too big"
+    if _has_null(body) or not body.get("type"):
+        return 400, "BadArgument", "Invalid input"
+    if body["type"] == "message" and not body.get("text") and not body.get("attachments"):
+        return 400, "BadArgument", "Invalid input"
+    return None

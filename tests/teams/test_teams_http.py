@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 
 from bot.app import Core, build_core
 from bot.dispatcher import Dispatcher
-from storage.models import ConversationReference, InboundEvent, OutboxMessage, Response
+from storage.models import ConversationReference, InboxEntry, OutboxMessage, Response
 from tests.conftest import make_settings
 from tests.teams.fake_connector import FakeConnector
 from tests.teams.wire import (
@@ -48,7 +48,7 @@ async def count(core: Core, model: type, *where: object) -> int:
 async def start_pulse(core: Core, bot, connector: FakeConnector) -> None:  # type: ignore[no-untyped-def]
     for name in ("alice", "bob"):
         assert await bot.post(personal_install(connector.url, name)) == 202
-    assert await bot.post(personal_message(connector.url, "coco", "pulse start")) == 202
+    assert await bot.post(personal_message(connector.url, "coco", "pulse start --named")) == 202  # answers show at once
     await drain(core)
 
 
@@ -62,8 +62,9 @@ async def test_personal_pulse_start_sends_cards_to_every_member(teams_core: Core
         assert card is not None and card["version"] == "1.5"
         submit = card["actions"][0]
         assert submit["type"] == "Action.Submit" and submit["data"]["yhdessa_prompt"].startswith("1:")
-        choice = next(i for i in card["body"] if i.get("type") == "Container")["items"][-1]
+        choice = next(i for i in card["body"] if i.get("id") == "answer")
         assert choice["type"] == "Input.ChoiceSet" and choice["style"] == "expanded"
+        assert choice["label"] and choice["errorMessage"]
     welcomes = connector.delivered("send", personal_conversation("alice"))
     assert any("Welcome" in c.text for c in welcomes)
     opened = [c.text for c in connector.delivered("send", personal_conversation("coco"))]
@@ -87,7 +88,10 @@ async def test_card_submit_is_stored_and_card_updated(teams_core: Core, connecto
         await drain(teams_core)
     updates = connector.delivered("update", personal_conversation("bob"))
     assert [u.activity_id for u in updates] == [card_id]
-    assert "Answered" in updates[0].card["body"][0]["text"]  # type: ignore[index]
+    body = updates[0].card["body"]  # type: ignore[index]
+    question = connector.cards(personal_conversation("bob"))[0].card["body"][1]["text"]  # type: ignore[index]
+    assert body[0]["text"] == question  # the question stays, the answer below it
+    assert "Answered" in body[-1]["text"]
     assert len(connector.cards(personal_conversation("bob"))) == 2  # the next question arrived
 
 
@@ -107,11 +111,11 @@ async def test_redelivered_activity_stores_nothing_new(teams_core: Core, connect
         ref, card_id = await bobs_first_card(teams_core, bot, connector)
         submit = card_submit(connector.url, "bob", card_id, {"yhdessa_prompt": ref, "answer": "3"})
         assert await bot.post(submit) == 202
-        before = [await count(teams_core, m) for m in (Response, OutboxMessage, InboundEvent, ConversationReference)]
+        before = [await count(teams_core, m) for m in (Response, OutboxMessage, InboxEntry, ConversationReference)]
         async with teams_core.db.transaction() as tx:
             stamp = (await tx.get(ConversationReference, member_key("bob"))).updated_at  # type: ignore[union-attr]
         assert await bot.post(submit) == 202
-        after = [await count(teams_core, m) for m in (Response, OutboxMessage, InboundEvent, ConversationReference)]
+        after = [await count(teams_core, m) for m in (Response, OutboxMessage, InboxEntry, ConversationReference)]
         async with teams_core.db.transaction() as tx:
             assert (await tx.get(ConversationReference, member_key("bob"))).updated_at == stamp  # type: ignore[union-attr]
     assert after == before
@@ -168,3 +172,34 @@ async def _card_activity_id(connector: FakeConnector, card_call) -> str:  # type
     """The id the fake answered for a send (successful sends are numbered in order)."""
     successful = [c for c in connector.calls if c.status < 300 and c.kind in ("send", "reply", "create")]
     return f"act-{successful.index(card_call) + 1}"
+
+
+async def test_a_message_that_cannot_be_stored_is_answered_with_not_saved(teams_core: Core, connector: FakeConnector) -> None:
+    from tests.unwritable import read_only
+
+    async with live_bot(teams_core) as bot:
+        assert await bot.post(personal_message(connector.url, "alice", "help")) in (200, 202)
+        before = await count(teams_core, OutboxMessage)
+        async with read_only(teams_core.db):
+            await bot.post(personal_message(connector.url, "alice", "pulse start"))
+        assert await count(teams_core, OutboxMessage) == before  # nothing was handled
+    texts = [c.text for c in connector.delivered(conversation=personal_conversation("alice"))]
+    assert texts[-1] == teams_core.catalog.t("en", "save_failed")
+async def test_the_fake_connector_refuses_a_null_as_the_playground_does(connector: FakeConnector) -> None:
+    """The fake is as strict as the real service: the body the SDK used to send gets 400."""
+    import aiohttp
+
+    url = f"{connector.url}v3/conversations/a:personal-alice/activities"
+    async with aiohttp.ClientSession() as session:
+        async with session.post(url, json={"type": "message", "id": None, "text": "hi"}) as response:
+            assert response.status == 400 and (await response.json())["error"]["code"] == "BadArgument"
+        async with session.post(url, json={"type": "message", "text": "hi"}) as response:
+            assert response.status == 200
+
+
+async def test_proactive_sends_carry_no_nulls(teams_core: Core, connector: FakeConnector) -> None:
+    async with live_bot(teams_core) as bot:
+        await start_pulse(teams_core, bot, connector)
+    sends = [c for c in connector.calls if c.kind in ("send", "update", "reply")]
+    assert sends and all(c.status == 200 for c in sends), [(c.kind, c.status) for c in sends]
+    assert await count(teams_core, OutboxMessage, OutboxMessage.status == "dead") == 0

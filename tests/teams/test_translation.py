@@ -49,18 +49,40 @@ def _prompt(kind: str, **extra: object) -> Prompt:
     return Prompt(Audience.member(member_key("bob")), "5:s1", kind, "Question?", "Title", "en", ui={"submit": "Send", "skip": "Skip", "placeholder": "Write"}, **extra)  # type: ignore[arg-type]
 
 
+def _texts(key: str, **values: object) -> str:
+    from flows.i18n import Catalog
+
+    return Catalog.load().t("en", key, **values)
+
+
 def test_prompt_cards_per_kind() -> None:
-    text = cards.prompt_card(_prompt("text", max_length=500, required=False))
-    field = text["body"][2]
+    text = cards.prompt_card(_prompt("text", max_length=500, required=False), _texts)
+    field = next(i for i in text["body"] if i.get("id") == "answer")
     assert field["type"] == "Input.Text" and field["isMultiline"] and field["maxLength"] == 500
+    assert field["label"] == "Your answer" and "errorMessage" not in field  # optional: nothing to complain about
     assert [a["title"] for a in text["actions"]] == ["Send", "Skip"]
-    multi = cards.prompt_card(_prompt("multi", options=(Option("a", "A"), Option("b", "B"))))
-    assert multi["body"][2]["isMultiSelect"] is True and multi["actions"][0]["data"]["yhdessa_multi"] is True
-    people = cards.prompt_card(_prompt("members", options=(Option(member_key("eino"), "Eino"),)))
-    picker = people["body"][2]
-    assert picker["choices.data"]["dataset"] == "graph.microsoft.com/users"
-    assert picker["choices"] == [{"title": "Eino", "value": member_key("eino")}]
-    assert all(cards.size(c) < 100_000 for c in (text, multi, people))
+    multi = cards.prompt_card(_prompt("multi", options=(Option("a", "A"), Option("b", "B")), max_choices=2), _texts)
+    field = next(i for i in multi["body"] if i.get("id") == "answer")
+    assert field["isMultiSelect"] is True and multi["actions"][0]["data"]["yhdessa_multi"] is True
+    assert field["errorMessage"] and any(b.get("text") == "Pick at most 2." for b in multi["body"])
+    people = cards.prompt_card(_prompt("members", options=(Option(member_key("eino"), "Eino"),), max_choices=1), _texts)
+    picker = next(i for i in people["body"] if i.get("id") == "answer")
+    assert "choices.data" not in picker  # Adaptive Cards 1.6; these cards are 1.5
+    assert picker["choices"] == [{"title": "Eino", "value": "aad-eino"}]  # the picker's own value format
+    assert any(b.get("text") == "Pick one." for b in people["body"])
+    assert all(cards.size(c) < cards.MAX_CARD_BYTES for c in (text, multi, people))
+
+
+def test_a_member_list_answer_comes_back_as_member_keys() -> None:
+    raw = card_submit(URL, "bob", "act-8", {"yhdessa_prompt": "3:knowing", "yhdessa_multi": True, "yhdessa_members": True, "answer": "aad-eino,aad-dora"})
+    [event] = translate(raw).events
+    assert isinstance(event, MemberAnswered) and event.value == [member_key("eino"), member_key("dora")]
+
+
+def test_a_command_button_is_the_typed_command() -> None:
+    raw = card_submit(URL, "bob", "act-9", {"yhdessa_command": "checkin"})
+    [event] = translate(raw).events
+    assert isinstance(event, CommandIssued) and event.text == "checkin" and event.is_direct
 
 
 def test_help_texts_show_the_command_as_it_is_typed_in_teams() -> None:

@@ -89,11 +89,14 @@ def team_install(service_url: str, installer: str, team: str = "19:team@thread.t
 class LiveBot:
     url: str
     session: aiohttp.ClientSession
+    core: Core | None = None
 
     async def post(self, activity: dict[str, Any], headers: dict[str, str] | None = None) -> int:
         async with self.session.post(f"{self.url}/api/messages", json=activity, headers=headers or {}) as response:
             await response.read()
-            return response.status
+        if self.core is not None:  # the turn stored its events; wait for the engine to handle them
+            await self.core.inbox.join()
+        return response.status
 
 
 @asynccontextmanager
@@ -107,6 +110,6 @@ async def live_bot(core: Core) -> AsyncIterator[LiveBot]:
     port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
     async with aiohttp.ClientSession() as session:
         try:
-            yield LiveBot(f"http://127.0.0.1:{port}", session)
+            yield LiveBot(f"http://127.0.0.1:{port}", session, core)
         finally:
             await runner.cleanup()

@@ -1,0 +1,86 @@
+"""One payload of every kind the Slack adapter sends, in one language: each step kind, the answered
+message, the modal, App Home for a member and a coordinator, reports, help and notices. Collected
+from the whole bot driven through the strict fake (so each has passed its rules) plus the prompt
+layouts only a flow could produce (a select, checkboxes, a multi-select)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from adapters.slack import blocks
+from bot.settings import load_settings
+from flows.i18n import Catalog
+from flows.messages import Audience, Option, Prompt
+from tests.slack.conftest import BOT_TOKEN, SECRET, SlackHarness, harness, payload, populate
+from tests.slack.fake_slack import TEAM, FakeSlack
+
+UI = {"submit": "OK", "skip": "Skip", "anonymous": "Anonymous."}
+
+
+def _prompt(lang: str, kind: str, options: int, **extra: Any) -> Prompt:
+    opts = tuple(Option(f"o{i}", f"Vaihtoehto <{i}> & muu" if i % 2 else f"Option {i}") for i in range(options))
+    return Prompt(Audience.member(f"slack:{TEAM}:U0A1B2C3D4E"), "41:step-1", kind, "Mitä <kysely> & sen jälkeen?", title="Otsikko", options=opts, ui=UI, language=lang, **extra)
+
+
+def prompt_layouts(lang: str, catalog: Catalog) -> list[list[dict[str, Any]]]:
+    return [
+        blocks.prompt_blocks(_prompt(lang, "single", 12), catalog),
+        blocks.prompt_blocks(_prompt(lang, "single", 4, required=False, anonymous=True), catalog),
+        blocks.prompt_blocks(_prompt(lang, "multi", 7, max_choices=3), catalog),
+        blocks.prompt_blocks(_prompt(lang, "multi", 40, max_choices=3), catalog),
+        blocks.prompt_blocks(_prompt(lang, "members", 0), catalog),
+        blocks.prompt_blocks(_prompt(lang, "text", 0, max_length=800), catalog),
+    ]
+
+
+async def drive(slack: SlackHarness) -> None:
+    """A coordinator's and two members' first hour with the bot."""
+    for text in ("help", "pulse start trust here", "reflect start checkin here", "reflect start network-map here", "reflect start u-stage-1 here", "members list", "reflect status"):
+        await slack.command(text)
+    await slack.deliver()
+    dm = [c for c in slack.posts_to("DANNA") if any(b.get("type") == "actions" for b in c.args.get("blocks") or ())][0]
+    block = next(b for b in dm.args["blocks"] if b["type"] == "actions")
+    button = block["elements"][-1]
+    await slack.interaction(slack.block_action("UANNA", "DANNA", dm.result["ts"], {"action_id": button["action_id"], "block_id": block["block_id"], "type": "button", "value": button["value"]}))
+    text_prompt = next(c for c in slack.posts_to("DBEN") if any(e.get("action_id") == "yh_open" for b in c.args.get("blocks") or () if b["type"] == "actions" for e in b["elements"]))
+    opener = next(e for b in text_prompt.args["blocks"] if b["type"] == "actions" for e in b["elements"])
+    await slack.interaction(slack.block_action("UBEN", "DBEN", text_prompt.result["ts"], {"action_id": "yh_open", "block_id": "yho|x", "type": "button", "value": opener["value"]}))
+    events = payload("events.json")
+    await slack.event(events["app_home_opened"], "Ev0A1HOMECOORD")
+    await slack.event(dict(events["app_home_opened"], user="UBEN"), "Ev0A1HOMEBEN")
+    for text in ("reflect close 1", "report", "report trends", "report network"):
+        await slack.command(text)
+    await slack.deliver()
+
+
+def sent_payloads(fake: FakeSlack) -> tuple[list[list[dict[str, Any]]], list[dict[str, Any]]]:
+    """Every message's blocks and every view the fake accepted."""
+    messages = [c.args["blocks"] for c in fake.calls if c.method.startswith("chat.") and c.result.get("ok") and c.args.get("blocks")]
+    views = [c.args["view"] for c in fake.calls if c.method.startswith("views.") and c.result.get("ok")]
+    return messages, views
+
+
+async def collect(lang: str, folder: Path) -> tuple[list[list[dict[str, Any]]], list[dict[str, Any]]]:
+    """The coordinator's DM gets a score of messages: the pacing's minute is scaled down (and
+    the fake has no tiers) so that one second per message does not make the test slow."""
+    fake = await FakeSlack().start()
+    populate(fake)
+    try:
+        settings = load_settings(
+            database_url=f"sqlite:///{folder / f'kinds-{lang}.db'}",
+            language=lang,
+            chart_dir=str(folder / "charts"),
+            slack_bot_token=BOT_TOKEN,
+            slack_signing_secret=SECRET,
+            slack_api_url=fake.base_url,
+            coordinators=f"slack:{TEAM}:UCOORD",
+        )
+        async with harness(settings, fake) as slack:
+            await drive(slack)
+            catalog = slack.core.catalog
+        assert not fake.refused, [(c.method, c.result) for c in fake.refused]
+        messages, views = sent_payloads(fake)
+        return [*messages, *prompt_layouts(lang, catalog)], views
+    finally:
+        await fake.stop()

@@ -1,0 +1,67 @@
+"""Pacing per workspace and method: a 429 pauses that workspace's bucket for every conversation,
+is never counted as a failed attempt, and the buckets keep within Slack's tiers."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+import pytest
+
+from adapters.slack.rates import SLACK_PACING, delivery_minutes
+from adapters.transport import Buckets, Pacing, Rate, RetryLater
+from flows.messages import Audience, Notice, to_json
+from storage import repository as repo
+from tests.slack.conftest import SlackHarness
+from tests.slack.fake_slack import TEAM
+
+
+async def _notice(slack: SlackHarness, user: str) -> None:
+    async with slack.core.db.transaction() as tx:
+        audience = Audience.member(f"slack:{TEAM}:{user}")
+        await repo.enqueue(tx, "slack", audience.key, to_json(Notice(audience, f"hello {user}")))
+
+
+async def test_a_429_pauses_the_method_for_every_conversation_and_costs_no_attempt(slack: SlackHarness) -> None:
+    slack.fake.fail("chat.postMessage", status=429, retry_after=1)
+    await _notice(slack, "UANNA")
+    await slack.deliver()
+    await _notice(slack, "UBEN")
+    await _notice(slack, "UCOORD")
+    await slack.deliver()
+    posts = slack.fake.called("chat.postMessage")
+    assert len(posts) == 1  # the other conversations wait out Retry-After instead of asking again
+    rows = await slack.outbox()
+    assert all(r.status == "pending" and r.attempts == 0 for r in rows)
+    deadline = time.monotonic() + 5
+    while any(r.status != "sent" for r in await slack.outbox()) and time.monotonic() < deadline:
+        await asyncio.sleep(0.1)
+        await slack.deliver()
+    posts = slack.fake.called("chat.postMessage")
+    assert len(posts) == 4 and min(c.at for c in posts[1:]) - posts[0].at >= 0.95
+    assert sorted(c.args["channel"] for c in posts[1:]) == ["DANNA", "DBEN", "DCOORD"]
+    assert all(r.attempts == 1 for r in await slack.outbox())  # sent once; the 429 was not counted
+
+
+async def test_buckets_keep_within_the_rate_and_refuse_long_waits() -> None:
+    pacing = Pacing(methods={"conversations.open": Rate(per_minute=40, burst=5)}, minute=0.6, max_wait=0.1)
+    buckets = Buckets(pacing)
+    started = time.monotonic()
+    results = await asyncio.gather(*(buckets.acquire("T1", "conversations.open") for _ in range(30)), return_exceptions=True)
+    admitted = [r for r in results if r is None]
+    refused = [r for r in results if isinstance(r, RetryLater)]
+    # burst 5, then one every 15 ms for as long as a wait stays within 100 ms
+    assert 10 <= len(admitted) <= 13 and len(admitted) + len(refused) == 30
+    assert all(r.rate_limited and r.retry_after > 0.1 for r in refused)
+    assert 0.08 < time.monotonic() - started < 0.3
+    await buckets.acquire("T2", "conversations.open")  # another workspace has its own bucket
+    buckets.pause(Buckets.key("T2", "conversations.open"), 0.2)
+    with pytest.raises(RetryLater, match="paused"):
+        await buckets.acquire("T2", "conversations.open")
+    await asyncio.wait_for(buckets.acquire("T2", "conversations.open", patient=True), 1)  # a look-up waits it out
+
+
+def test_delivery_estimates_follow_the_tiers() -> None:
+    assert delivery_minutes(SLACK_PACING, 2001, 2000) == 50  # conversations.open at 40 a minute
+    assert delivery_minutes(SLACK_PACING, 2001, 0) == 9  # DMs known already: chat.postMessage only
+    assert delivery_minutes(SLACK_PACING, 30, 30) == 1

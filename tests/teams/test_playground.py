@@ -1,0 +1,155 @@
+"""Yhdessä against Microsoft's own local Teams client and Bot Connector, the Agents Playground.
+
+The Playground validates what the bot sends as the Bot Connector does (a `"id": null` in a
+proactive send gets 400 BadArgument). These tests drive it as a user would, through the same HTTP
+API and websocket its chat UI uses (see tests/teams/playground.py), and check that every message
+reached the chat and that the Playground refused nothing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import aiohttp
+import pytest_asyncio
+
+from bot.app import Core, build_core
+from sqlalchemy import func, select
+
+from storage.models import HeldAnswer, MemberSession, OutboxMessage, Response
+from tests.conftest import make_settings
+from tests.teams.playground import ChatMessage, Playground
+from tests.teams.test_teams_http import count
+from tests.teams.wire import live_bot
+
+
+async def stored_answers(core: Core) -> int:
+    """Answers stored anywhere: named ones, anonymous ones pooled, and those a session still holds."""
+    async with core.db.transaction() as tx:
+        named = (await tx.execute(select(func.count()).select_from(Response))).scalar_one()
+        pooled = (await tx.execute(select(func.count()).select_from(HeldAnswer))).scalar_one()
+        held = sum(len(items or []) for items in (await tx.execute(select(MemberSession.held))).scalars())
+    return int(named) + int(pooled) + held
+
+
+@pytest_asyncio.fixture
+async def playground(sqlite_url: str, tmp_path: Path) -> AsyncIterator[tuple[Core, Playground]]:
+    core = await build_core(make_settings(sqlite_url, tmp_path))
+    async with live_bot(core) as bot:
+        dispatcher = core.start_delivery({})
+        delivery = asyncio.create_task(dispatcher.run(idle=0.2))
+        core.settings.public_url = bot.url  # chart images are fetched from our own process
+        pg = Playground(f"{bot.url}/api/messages", tmp_path)
+        try:
+            await pg.start()
+            # The Playground's user is the coordinator, as YHDESSA_COORDINATORS would make them.
+            core.config.coordinators = frozenset({pg.member_key(pg.config["currentUser"])})
+            yield core, pg
+        finally:
+            await pg.stop()
+            dispatcher.stop()
+            await delivery
+    await core.close()
+
+
+def _card_with_submit(messages: list[ChatMessage]) -> ChatMessage | None:
+    for message in reversed(messages):
+        card = message.card
+        if card and not message.updates and any("yhdessa_prompt" in (a.get("data") or {}) for a in card.get("actions", [])):
+            return message
+    return None
+
+
+def _prompted(pg: Playground, launched_in: str) -> set[str]:
+    """The users who got a question card accepted by the Playground after a round was opened in a
+    conversation (its log records each send with the status it answered)."""
+    exchanges = pg.exchanges()
+    start = max((i for i, e in enumerate(exchanges) if "pulse start" in str((e.get("request") or {}).get("body", {}).get("text")) and
+                 ((e.get("request") or {}).get("body", {}).get("conversation") or {}).get("id", "").startswith(launched_in)), default=0)
+    users = set()
+    for e in exchanges[start:]:
+        body = (e.get("request") or {}).get("body") or {}
+        status = int((e.get("response") or {}).get("statusCode") or 0)
+        if e.get("from") == "User Application" and status < 300 and "yhdessa_prompt" in json.dumps(body.get("attachments") or []):
+            users.add((body.get("recipient") or {}).get("id"))
+    return users
+
+
+def _texts(card: dict) -> str:  # type: ignore[type-arg]
+    found: list[str] = []
+
+    def walk(node: object) -> None:
+        if isinstance(node, dict):
+            if node.get("type") == "TextBlock":
+                found.append(str(node.get("text")))
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    walk(card)
+    return "\n".join(found)
+
+
+async def test_a_member_goes_through_welcome_help_pulse_checkin_and_report(playground: tuple[Core, Playground]) -> None:
+    core, pg = playground
+    chat = pg.personal_chat
+    await pg.install(chat)
+    await pg.wait_for(lambda: any("Welcome" in m.text for m in pg.in_chat(chat)), what="the welcome")
+
+    await pg.say(chat, "help")
+    await pg.wait_for(lambda: any(m.card and "checkin" in _texts(m.card) for m in pg.in_chat(chat)), what="the help card")
+
+    await pg.say(chat, "pulse start")
+    first = await pg.wait_for(lambda: _card_with_submit(pg.in_chat(chat)), what="the first pulse card")
+    submit = next(a for a in first.card["actions"] if a["type"] == "Action.Submit")  # type: ignore[index]
+    question = _texts(first.card)  # type: ignore[arg-type]
+    await pg.press(chat, first, {**submit["data"], "answer": "4"})
+    await pg.wait_for(lambda: first.updates, what="the answered card")
+    assert await stored_answers(core) == 1  # held with the member's session until enough have answered
+    answered = _texts(first.card)  # type: ignore[arg-type]
+    assert question.splitlines()[1] in answered and "Answered" in answered, answered  # the pulse is anonymous: no value shown
+
+    # Answer the rest of the pulse, card by card, as the member would.
+    for _ in range(40):
+        card = await pg.wait_for(lambda: _card_with_submit(pg.in_chat(chat)) or any("Thank you" in m.text for m in pg.in_chat(chat)), what="the next card")
+        if card is True:
+            break
+        data = next(a for a in card.card["actions"] if a["type"] == "Action.Submit")["data"]
+        await pg.press(chat, card, {**data, "answer": "4"})
+        await pg.wait_for(lambda: card.updates, what="the answered card")
+    await pg.wait_for(lambda: any("Thank you" in m.text for m in pg.in_chat(chat)), what="the thanks")
+
+    await pg.say(chat, "checkin")
+    await pg.wait_for(lambda: _card_with_submit(pg.in_chat(chat)), what="the check-in card")
+
+    await pg.say(chat, "report")
+    report = await pg.wait_for(lambda: [m for m in pg.in_chat(chat) if m.card and any(i.get("type") == "Image" for i in m.card["body"])], what="a report card with its chart")
+    images = [i for m in report for i in m.card["body"] if i.get("type") == "Image"]  # type: ignore[index]
+    async with aiohttp.ClientSession() as session:
+        for image in images:
+            async with session.get(image["url"]) as response:
+                assert response.status == 200 and response.content_type == "image/png"
+                assert (await response.read()).startswith(b"\x89PNG")
+    assert pg.refused() == []
+    assert await count(core, OutboxMessage, OutboxMessage.status == "dead") == 0
+
+
+async def test_pulse_start_with_a_mention_in_a_team_channel_and_a_group_chat(playground: tuple[Core, Playground]) -> None:
+    core, pg = playground
+    for conversation in (pg.team_channel, pg.group_chat):
+        await pg.install(conversation)
+        before = len(pg.messages)
+        await pg.say(conversation, "pulse start", mention_bot=True)
+        opened = await pg.wait_for(lambda: [m for m in pg.messages[before:] if "invited" in m.text], what=f"the round opened from {conversation}")
+        assert "is open" in opened[0].text  # the command was understood: the mention is stripped
+        # Each member of the channel or chat gets the first question in a 1:1 chat of their own
+        # (the Playground's chat stream shows only the current user's chats; its log shows all).
+        members = pg.config["teams"][0]["members"] if conversation == pg.team_channel else pg.config["groupChats"][0]["members"]
+        await pg.wait_for(lambda: len(_prompted(pg, conversation)) > len(members), what="a card for every member")
+    assert pg.refused() == []
+    assert await count(core, OutboxMessage, OutboxMessage.status == "dead") == 0
