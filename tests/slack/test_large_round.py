@@ -28,7 +28,7 @@ from tests.slack.fake_tiers import Tiers
 
 # Seconds per rate-minute, in the fake and in our pacing (YHDESSA_TEST_RATE_MINUTE=60 runs it at
 # Slack's real pace: about 50 minutes).
-MINUTE = float(os.environ.get("YHDESSA_TEST_RATE_MINUTE", "0.2"))
+MINUTE = float(os.environ.get("YHDESSA_TEST_RATE_MINUTE", "0.5"))
 TEAM = "T05LARGEQ8W"
 COORD = "U05COORDBIG"
 CHANNEL = "C05ALLHANDS"
