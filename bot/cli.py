@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
-import logging
 import sys
 from collections.abc import Callable, Coroutine
 from typing import Any
@@ -83,6 +81,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.command is None:
         parser.print_help()
         return 0
+    import asyncio
+    import logging
+
     from bot.settings import SettingsError, load_settings
     from flows.i18n import CatalogError
     from flows.loader import FlowError
@@ -102,6 +103,10 @@ def main(argv: list[str] | None = None) -> int:
     if logging.getLogger().level >= logging.INFO:  # YHDESSA_LOG_LEVEL=DEBUG still shows them
         for chatty in ("alembic", "apscheduler"):
             logging.getLogger(chatty).setLevel(logging.WARNING)
+    if args.command == "run":
+        from bot.launch import greet_console
+
+        greet_console(settings, args)
     from bot import commands
 
     handler: Callable[[Any, Any], Coroutine[Any, Any, int]] = getattr(commands, f"cmd_{args.command.replace('-', '_')}", None) or args.handler

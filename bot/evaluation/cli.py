@@ -6,9 +6,10 @@ import argparse
 import sys
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from bot.settings import Settings
+if TYPE_CHECKING:  # `yhdessa --help` registers this parser without loading pydantic
+    from bot.settings import Settings
 
 
 def add_parser(subparsers: Any) -> None:
