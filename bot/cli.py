@@ -33,6 +33,9 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--as", dest="as_name", default=None, help="console: act as this member (default: your user name)")
     run.add_argument("--host", default="127.0.0.1", help="HTTP host for Slack and Teams (default 127.0.0.1)")
     run.add_argument("--port", type=_number(1, 65535), default=3978, help="HTTP port for Slack and Teams (default 3978)")
+    run.add_argument(
+        "--no-console", action="store_true", help="never fall back to the console: stop with a message when no platform is configured (servers, containers)"
+    )
 
     demo = sub.add_parser("demo", help="fill the console network with members and months of past rounds")
     demo.add_argument("--as", dest="as_name", default=None, help="this member becomes a coordinator")
@@ -104,8 +107,11 @@ def main(argv: list[str] | None = None) -> int:
         for chatty in ("alembic", "apscheduler"):
             logging.getLogger(chatty).setLevel(logging.WARNING)
     if args.command == "run":
-        from bot.launch import greet_console
+        from bot.launch import NO_PLATFORM, choose_adapters, greet_console
 
+        if args.no_console and "console" in choose_adapters(settings, args.adapter):
+            print(f"yhdessa: {NO_PLATFORM}", file=sys.stderr)
+            return 2
         greet_console(settings, args)
     from bot import commands
 

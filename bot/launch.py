@@ -11,6 +11,11 @@ import sys
 from bot.settings import Settings
 from flows.events import MemberRef
 
+NO_PLATFORM = (
+    "--no-console: no platform is configured; set SLACK_BOT_TOKEN (or SLACK_CLIENT_ID) for Slack, "
+    "YHDESSA_TEAMS_APP_ID for Teams, or name one with --adapter slack or --adapter teams"
+)
+
 
 def console_member(name: str | None) -> MemberRef:
     name = (name or getpass.getuser() or "me").strip()
