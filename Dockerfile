@@ -10,10 +10,10 @@ COPY adapters adapters
 COPY bot bot
 COPY flows flows
 COPY storage storage
-# A regular (not editable) install of the runtime dependencies only; pip and setuptools are not
-# needed to run the bot, so they do not ship.
+# A regular (not editable) install of the runtime dependencies only, with the LLM extra so that
+# setting OPENAI_API_KEY is enough; pip and setuptools are not needed to run the bot and do not ship.
 RUN python -m venv /opt/yhdessa \
-    && /opt/yhdessa/bin/pip install --no-cache-dir . \
+    && /opt/yhdessa/bin/pip install --no-cache-dir '.[llm]' \
     && /opt/yhdessa/bin/pip uninstall --yes pip setuptools wheel
 
 FROM python:3.11-slim

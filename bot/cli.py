@@ -106,12 +106,13 @@ def main(argv: list[str] | None = None) -> int:
     if logging.getLogger().level >= logging.INFO:  # YHDESSA_LOG_LEVEL=DEBUG still shows them
         for chatty in ("alembic", "apscheduler"):
             logging.getLogger(chatty).setLevel(logging.WARNING)
-    if args.command == "run":
-        from bot.launch import NO_PLATFORM, choose_adapters, greet_console
+    from bot.launch import greet_console, start_problem
 
-        if args.no_console and "console" in choose_adapters(settings, args.adapter):
-            print(f"yhdessa: {NO_PLATFORM}", file=sys.stderr)
-            return 2
+    problem = start_problem(settings, args)
+    if problem:
+        print(f"yhdessa: {problem}", file=sys.stderr)
+        return 2
+    if args.command == "run":
         greet_console(settings, args)
     from bot import commands
 

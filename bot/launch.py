@@ -1,4 +1,5 @@
-"""What `yhdessa run` starts (the console, or the platforms that are configured), and the console's
+"""What `yhdessa run` starts (the console, or the platforms that are configured), what stops a
+command before it starts (a missing optional extra, no platform for --no-console), and the console's
 first line. Light on imports: cli.main calls it before the database's libraries are loaded."""
 
 from __future__ import annotations
@@ -10,11 +11,6 @@ import sys
 
 from bot.settings import Settings
 from flows.events import MemberRef
-
-NO_PLATFORM = (
-    "--no-console: no platform is configured; set SLACK_BOT_TOKEN (or SLACK_CLIENT_ID) for Slack, "
-    "YHDESSA_TEAMS_APP_ID for Teams, or name one with --adapter slack or --adapter teams"
-)
 
 
 def console_member(name: str | None) -> MemberRef:
@@ -40,3 +36,20 @@ def greet_console(settings: Settings, args: argparse.Namespace) -> None:
 
     member = console_member(args.as_name)
     print(Catalog.load().t(settings.language, "console_banner", name=member.display_name or member.user), flush=True)
+
+
+def start_problem(settings: Settings, args: argparse.Namespace) -> str | None:
+    """Why this command must not start with these settings, said as what to do; or None."""
+    import importlib.util
+
+    if args.command in ("run", "report") and (settings.openai_api_key or settings.openai_base_url) and importlib.util.find_spec("openai") is None:
+        return (
+            "setting error: OPENAI_API_KEY or OPENAI_BASE_URL is set, but the LLM support is not installed: "
+            "pip install 'yhdessa[llm]' (or unset both for the extractive summary)"
+        )
+    if args.command == "run" and args.no_console and "console" in choose_adapters(settings, args.adapter):
+        return (
+            "--no-console: no platform is configured; set SLACK_BOT_TOKEN (or SLACK_CLIENT_ID) for Slack, "
+            "YHDESSA_TEAMS_APP_ID for Teams, or name one with --adapter slack or --adapter teams"
+        )
+    return None

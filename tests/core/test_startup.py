@@ -121,3 +121,33 @@ def test_a_pipe_gets_no_banner(tmp_path: Path) -> None:
     done = probe(tmp_path, "run", "--as", "alice", stdin="")
     assert done.returncode == 0, done.stderr
     assert "Yhdessä console" not in done.stdout
+
+
+def run_without(tmp_path: Path, blocked: str, *args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    """`yhdessa ARGS` in an interpreter where the package `blocked` is not installed."""
+    code = f"import sys; sys.modules[{blocked!r}] = None; from bot.cli import main; sys.exit(main(sys.argv[1:]))"
+    return subprocess.run(
+        [sys.executable, "-c", code, *args], capture_output=True, text=True, cwd=tmp_path, env={**env_for(tmp_path), **env}, timeout=120
+    )
+
+
+def test_an_llm_setting_without_the_llm_extra_stops_start_up_naming_the_extra(tmp_path: Path) -> None:
+    for command in (["run", "--as", "alice"], ["report"]):
+        done = run_without(tmp_path, "openai", *command, env={"OPENAI_API_KEY": "sk-test"})
+        assert done.returncode == 2, done.stderr
+        assert "OPENAI_API_KEY" in done.stderr and "pip install 'yhdessa[llm]'" in done.stderr and "Traceback" not in done.stderr
+    assert not (tmp_path / "y.db").exists()  # refused before anything was opened
+
+
+def test_without_an_llm_setting_the_bot_runs_without_the_llm_extra(tmp_path: Path) -> None:
+    done = run_without(tmp_path, "openai", "run", "--as", "alice", env={})
+    assert done.returncode == 0, done.stderr
+
+
+def test_no_console_stops_with_a_message_when_no_platform_is_configured(tmp_path: Path) -> None:
+    """What a container without Slack or Teams settings says, instead of a console that ends at once."""
+    done = subprocess.run(
+        [sys.executable, "-m", "bot", "run", "--no-console"], capture_output=True, text=True, cwd=tmp_path, env=env_for(tmp_path), timeout=120
+    )
+    assert done.returncode == 2
+    assert "SLACK_BOT_TOKEN" in done.stderr and "YHDESSA_TEAMS_APP_ID" in done.stderr and "Traceback" not in done.stderr
