@@ -11,10 +11,13 @@ COPY bot bot
 COPY flows flows
 COPY storage storage
 # A regular (not editable) install of the runtime dependencies only, with the LLM extra so that
-# setting OPENAI_API_KEY is enough; pip and setuptools are not needed to run the bot and do not ship.
+# setting OPENAI_API_KEY is enough. pip and setuptools are not needed to run the bot, nor are the
+# libraries' own test suites (a tenth of the venv); the compiled bytecode stays, since the bot may
+# not write to /opt and would otherwise compile every module at every start.
 RUN python -m venv /opt/yhdessa \
     && /opt/yhdessa/bin/pip install --no-cache-dir '.[llm]' \
-    && /opt/yhdessa/bin/pip uninstall --yes pip setuptools wheel
+    && /opt/yhdessa/bin/pip uninstall --yes pip setuptools wheel \
+    && find /opt/yhdessa/lib -type d -name tests -prune -exec rm -rf {} +
 
 FROM python:3.11-slim
 ENV PATH=/opt/yhdessa/bin:$PATH \
