@@ -122,3 +122,34 @@ async def test_votes_are_in_my_data_and_export_and_go_with_forget_me(console) ->
 
         quoted = [a for t in (await tx.execute(select(RoundTheme))).scalars() for a in t.answers]
     assert FOCUS[2] not in quoted  # carol's named answer no longer quoted in a theme
+
+
+async def test_anonymous_round_themes_are_the_same_for_everyone_and_link_to_no_one(console) -> None:  # type: ignore[no-untyped-def]
+    for name in NAMES:
+        await console.command(name, "help")
+    out = await console.command("alice", "checkin start --anonymous")
+    round_id = next(int(m.prompt_ref.split(":")[0]) for m in out if isinstance(m, Prompt))
+    for i, name in enumerate(NAMES):
+        for value in ("3", FOCUS[i], NEED[i]):
+            await console.say(name, value)
+    early = await console.command("alice", f"reflect themes {round_id}")
+    assert any("still open" in m.text for m in early if isinstance(m, Notice))  # held answers are never grouped
+    await console.command("alice", f"reflect close {round_id}")
+    opened = await console.command("alice", f"reflect themes {round_id}")
+    ballots = [m for m in opened if isinstance(m, Prompt)]
+    assert len(ballots) == len(NAMES) and len({tuple(b.options) for b in ballots}) == 1
+    reports = [m for m in opened if isinstance(m, Report)]
+    assert len({tuple(r.sections) for r in reports}) == 1  # nobody's ballot marks their own answer
+    async with console.core.db.transaction() as tx:
+        from sqlalchemy import inspect, select
+
+        from storage.models import RoundTheme
+
+        themes = (await tx.execute(select(RoundTheme))).scalars().all()
+    assert all(t.answers == sorted(t.answers) for t in themes)  # not in the order they were stored
+    assert {c.key for c in inspect(RoundTheme).columns} == {"id", "round_id", "step_id", "position", "label", "answers"}
+    for name in NAMES[:5]:
+        await console.say(name, "1")
+    digest = _digests(await console.command("alice", f"reflect publish {round_id}"))[0]
+    assert "anonymous" in digest.note and "fewer than 5" in digest.note
+    assert any(line.startswith("5 members voted") for s in digest.sections for line in s.lines)

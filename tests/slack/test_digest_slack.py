@@ -80,3 +80,23 @@ def test_digest_blocks_keep_within_slack_limits() -> None:
         assert check_blocks(page, "message") == []
         assert len({b["block_id"] for b in page}) == len(page)
     assert Prompt  # the ballot is an ordinary Prompt: its layout is checked with the prompts
+
+
+async def test_a_channel_round_gets_its_digest_in_the_channel(slack3: SlackHarness) -> None:
+    from flows.events import ChannelRef
+
+    slack = slack3
+    await slack.command("reflect start checkin here --in-channel")
+    await slack.deliver()
+    network, channel = NetworkRef("slack", TEAM), ChannelRef("slack", TEAM, "CNET")
+    for n, user in enumerate(PEOPLE):
+        who = MemberRef("slack", TEAMS.get(user, TEAM), user)
+        for step, value in (("mood", "4"), ("focus", FOCUS[n]), ("need", "-")):
+            await slack.core.engine.handle(MemberAnswered(network, who, f"1:{step}", value, f"c-{user}-{step}", channel=channel))
+    await slack.command("reflect close 1")
+    await slack.command("reflect publish 1")
+    await slack.deliver()
+    in_channel = [c for c in slack.posts_to("CNET") if any(b.get("block_id") == "yh_digest_title" for b in c.args.get("blocks") or ())]
+    assert len(in_channel) == 1 and "4 of 4" in str(in_channel[0].args["blocks"])
+    for dm in PEOPLE.values():
+        assert not [c for c in slack.posts_to(dm) if any(b.get("block_id") == "yh_digest_title" for b in c.args.get("blocks") or ())]
