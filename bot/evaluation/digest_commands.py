@@ -9,6 +9,7 @@ transaction has committed, so a slow model never holds the database or the membe
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Sequence
 
@@ -16,8 +17,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.evaluation import digest
 from bot.evaluation.report import Reporter
-from bot.evaluation.sensemaking import RoundText, ballot_themes, find_groups, round_text
-from bot.evaluation.themes import Group
+from bot.evaluation.sensemaking import RoundText, ballot_themes, find_groups, needs_time, round_text
+from bot.evaluation.themes import Group, warm
 from flows import themes as ballots
 from flows.arguments import ArgumentError, parse_int, parse_id
 from flows.messages import Audience, Notice, Outbound
@@ -35,9 +36,14 @@ class DigestService:
         self.config = config
         self.reporter = reporter
 
-    @property
-    def _deferred(self) -> bool:
-        return self.reporter.synthesiser.configured and self.config.after_commit is not None
+    def slow(self, text: RoundText) -> bool:
+        """Themes that may take seconds (a model, dictionaries still to load) wait for the commit."""
+        return self.config.after_commit is not None and needs_time(text, self.reporter.synthesiser)
+
+    async def _groups_later(self, text: RoundText, lang: str) -> dict[str, list[Group]]:
+        await asyncio.to_thread(warm, text.languages)  # off the event loop: Finnish takes seconds
+        _, groups = await find_groups(text, lang, self.config.anonymity_threshold, self.reporter.synthesiser)
+        return groups
 
     async def round_closed(self, tx: AsyncSession, config: EngineConfig, network: Network, round_: Round) -> list[Outbound]:
         """The closing hook (flows.rounds.close_round): publish now, or hold and tell the coordinators."""
@@ -48,7 +54,7 @@ class DigestService:
         if await digests.auto_publish(tx, network.id, round_.flow_id):
             return await self.publish(tx, network, round_, state.response)
         title = self._title(round_, network.language)
-        has_text = bool((await self._text(tx, network, round_, network.language)).answers)
+        has_text = bool((await self.text_of(tx, network, round_, network.language)).answers)
         key = "digest_held_text" if has_text else "digest_held"
         out: list[Outbound] = []
         for coordinator in await repo.coordinators_of(tx, network.id):
@@ -64,7 +70,7 @@ class DigestService:
         flow = self.config.flows.get(round_.flow_id)
         return flow.title[lang] if flow else round_.flow_id
 
-    async def _text(self, tx: AsyncSession, network: Network, round_: Round, lang: str) -> RoundText:
+    async def text_of(self, tx: AsyncSession, network: Network, round_: Round, lang: str) -> RoundText:
         return await round_text(tx, self.config.flows.get(round_.flow_id), network, round_, self.config.anonymity_threshold, lang)
 
     async def publish(self, tx: AsyncSession, network: Network, round_: Round, response: str | None) -> list[Outbound]:
@@ -77,8 +83,11 @@ class DigestService:
         if ballot is not None and ballot.status == "open":
             await digests.close_ballot(tx, ballot)
         stored = await self.stored_groups(tx, round_.id)
-        if stored is not None or not self._deferred:
-            groups = stored if stored is not None else await self._groups(tx, network, round_)
+        if stored is not None:
+            return list(await self.digests_for(tx, network, round_, stored))
+        text = await self.text_of(tx, network, round_, network.language)
+        if not self.slow(text):
+            _, groups = await find_groups(text, network.language, self.config.anonymity_threshold, None)
             return list(await self.digests_for(tx, network, round_, groups))
         assert self.config.after_commit is not None
         db, network_id, round_id = self.config.after_commit.db, network.id, round_.id
@@ -86,19 +95,14 @@ class DigestService:
         async def later() -> list[Outbound]:
             async with db.transaction() as read:
                 net, rnd = await _reload(read, network_id, round_id)
-                text = await self._text(read, net, rnd, net.language)
-            _, groups = await find_groups(text, net.language, self.config.anonymity_threshold, self.reporter.synthesiser)
+                text = await self.text_of(read, net, rnd, net.language)
+            groups = await self._groups_later(text, net.language)
             async with db.transaction() as write:
                 net, rnd = await _reload(write, network_id, round_id)
                 return list(await self.digests_for(write, net, rnd, groups))
 
         self.config.after_commit.run(tx, later)
         return []
-
-    async def _groups(self, tx: AsyncSession, network: Network, round_: Round) -> dict[str, list[Group]]:
-        text = await self._text(tx, network, round_, network.language)
-        _, groups = await find_groups(text, network.language, self.config.anonymity_threshold, None)
-        return groups
 
     async def stored_groups(self, tx: AsyncSession, round_id: int) -> dict[str, list[Group]] | None:
         """The ballot's themes, when members have had them to vote on: the digest shows the same."""
@@ -113,9 +117,8 @@ class DigestService:
         targets = digest.audiences(round_, await digests.invited_members(tx, round_.id), network)
         return await digest.build(self.reporter, tx, network, round_, groups, targets)
 
-    async def open_themes(self, tx: AsyncSession, network: Network, round_: Round, votes: int) -> tuple[int, list[Outbound]]:
+    async def open_themes(self, tx: AsyncSession, network: Network, round_: Round, votes: int, text: RoundText) -> tuple[int, list[Outbound]]:
         """Open the ballot (themes found inline) and return (themes, the messages for everyone asked)."""
-        text = await self._text(tx, network, round_, network.language)
         method, groups = await find_groups(text, network.language, self.config.anonymity_threshold, None)
         return await self._store_ballot(tx, network, round_, votes, method, groups, text)
 
@@ -130,7 +133,7 @@ class DigestService:
         out: list[Outbound] = []
         targets = digest.audiences(round_, await digests.invited_members(tx, round_.id), network)
         for audience, lang in targets:
-            questions = (await self._text(tx, network, round_, lang)).questions
+            questions = (await self.text_of(tx, network, round_, lang)).questions
             out.extend(ballots.ballot_messages(self.config.catalog, audience, lang, round_.id, self._title(round_, lang), themes, questions, votes))
         return len(rows), out
 
@@ -141,7 +144,8 @@ class DigestService:
         async def later() -> list[Outbound]:
             async with db.transaction() as read:
                 net, rnd = await _reload(read, network_id, round_id)
-                text = await self._text(read, net, rnd, net.language)
+                text = await self.text_of(read, net, rnd, net.language)
+            await asyncio.to_thread(warm, text.languages)
             method, groups = await find_groups(text, net.language, self.config.anonymity_threshold, self.reporter.synthesiser)
             async with db.transaction() as write:
                 net, rnd = await _reload(write, network_id, round_id)
@@ -210,11 +214,12 @@ class DigestCommands:
             raise ArgumentError("themes_usage")
         if ballot is not None:
             raise Refused(turn.t("themes_already_open", id=round_.id))
-        if self.service._deferred:
+        text = await self.service.text_of(turn.tx, turn.network, round_, turn.network.language)
+        if self.service.slow(text):
             self.service.open_themes_later(turn.tx, turn.network, round_, votes, turn.member.key, turn.lang)
             turn.reply("themes_follow", id=round_.id)
             return
-        count, out = await self.service.open_themes(turn.tx, turn.network, round_, votes)
+        count, out = await self.service.open_themes(turn.tx, turn.network, round_, votes, text)
         turn.out.extend(out)
         turn.reply("themes_opened" if count else "themes_none", id=round_.id, count=count, votes=votes)
 

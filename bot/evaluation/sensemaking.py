@@ -17,7 +17,7 @@ from bot.evaluation import queries
 from bot.evaluation.pseudonyms import Pseudonymiser
 from bot.evaluation.synthesis import Synthesiser
 from bot.evaluation.theme_model import model_groups
-from bot.evaluation.themes import Group, group_answers
+from bot.evaluation.themes import Group, group_answers, is_warm
 from flows.definition import Flow
 from flows.i18n import Catalog
 from flows.messages import ReportSection
@@ -33,6 +33,7 @@ class RoundText:
     questions: dict[str, str]  # step id -> question, in the network's language
     answers: dict[str, list[str]]  # only questions with at least k answers
     small: list[str]  # questions answered, but by fewer than k
+    languages: tuple[str, ...] = ("en",)  # those the audience speaks, the network's first
 
 
 async def round_text(tx: AsyncSession, flow: Flow | None, network: Network, round_: Round, threshold: int, lang: str) -> RoundText:
@@ -50,7 +51,9 @@ async def round_text(tx: AsyncSession, flow: Flow | None, network: Network, roun
             usable[step.id] = sorted(pseudonyms.apply(a) for a in given)
         elif given:
             small.append(step.id)
-    return RoundText({s.id: s.text[lang] for s in steps}, usable, small)
+    spoken = {m.language for m in await digests.invited_members(tx, round_.id) if m.language}
+    languages = (network.language, *sorted(spoken - {network.language}))
+    return RoundText({s.id: s.text[lang] for s in steps}, usable, small, languages)
 
 
 async def find_groups(text: RoundText, lang: str, threshold: int, synthesiser: Synthesiser | None) -> tuple[str, dict[str, list[Group]]]:
@@ -64,8 +67,16 @@ async def find_groups(text: RoundText, lang: str, threshold: int, synthesiser: S
             found = await model_groups(synthesiser, text.questions[step_id], answers, lang, k)
         if found is not None:
             method = "llm"
-        groups[step_id] = found if found is not None else group_answers(answers, lang, k)
+        groups[step_id] = found if found is not None else group_answers(answers, text.languages, k)
     return method, groups
+
+
+def needs_time(text: RoundText, synthesiser: Synthesiser | None) -> bool:
+    """Whether finding themes may take seconds (a model, or dictionaries not yet loaded): then it
+    must run after the turn's transaction, not inside it."""
+    if not text.answers:
+        return False
+    return bool(synthesiser is not None and synthesiser.configured) or not is_warm(text.languages)
 
 
 def ballot_themes(groups: Mapping[str, Sequence[Group]], questions: Mapping[str, str]) -> list[tuple[str, str, list[str]]]:

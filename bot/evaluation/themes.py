@@ -12,6 +12,7 @@ Grouping is per question: the same word means different things under "what occup
 from __future__ import annotations
 
 import re
+import threading
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -22,7 +23,6 @@ import simplemma
 from bot.evaluation.extractive import STOPWORDS
 
 _WORD = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)*", re.UNICODE)
-LANGUAGES = ("fi", "sv", "en")
 MAX_THEMES = 8  # per question: more would not fit one ballot or one phone screen
 # Lemmas of the function words that survive the stop-word list in an inflected form.
 LEMMA_STOPWORDS = frozenset("muu nyt jo olla voida pitää tulla saada tehdä ei se hän me te he joka mikä kuka vara bli vara göra ha kunna få be have get make".split())
@@ -34,31 +34,50 @@ class Group:
     answers: tuple[str, ...]
 
 
-def _order(lang: str) -> tuple[str, ...]:
-    return (lang, *(other for other in LANGUAGES if other != lang))
+_warm: set[str] = set()
+_warming = threading.Lock()
+
+
+def is_warm(languages: Sequence[str]) -> bool:
+    """Whether the dictionaries are loaded: Finnish takes seconds and ~400 MB the first time
+    (benchmarks/themes.py), so a cold lemmatiser must not run inside a transaction."""
+    return all(lang in _warm for lang in languages)
+
+
+def warm(languages: Sequence[str]) -> None:
+    """Load the dictionaries (blocking: run it in a thread)."""
+    with _warming:
+        for lang in languages:
+            if lang not in _warm:
+                simplemma.lemmatize("a", lang=lang)
+                _warm.add(lang)
 
 
 @lru_cache(maxsize=20000)
-def _lemma(word: str, lang: str) -> str:
-    return simplemma.lemmatize(word, lang=_order(lang)).lower()
+def _lemma(word: str, languages: tuple[str, ...]) -> str:
+    # Only the languages the round's audience speaks: each dictionary costs memory and load time.
+    return simplemma.lemmatize(word, lang=languages).lower()
 
 
-def words(text: str, lang: str, lemmatise: bool = True) -> set[str]:
+def words(text: str, languages: tuple[str, ...], lemmatise: bool = True) -> set[str]:
     """The content words of an answer, as lemmas (or as written, for the comparison in benchmarks)."""
     found = set()
     for match in _WORD.finditer(text):
         word = match.group(0).lower()
         if len(word) < 3 or word in STOPWORDS:
             continue
-        lemma = _lemma(word, lang) if lemmatise else word
+        lemma = _lemma(word, languages) if lemmatise else word
         if len(lemma) >= 3 and lemma not in STOPWORDS and lemma not in LEMMA_STOPWORDS:
             found.add(lemma)
     return found
 
 
-def group_answers(answers: Sequence[str], lang: str, minimum: int, lemmatise: bool = True) -> list[Group]:
-    """Themes of one question's answers, largest first; each holds at least `minimum` answers."""
-    bags = [words(a, lang, lemmatise) for a in answers]
+def group_answers(answers: Sequence[str], languages: tuple[str, ...], minimum: int, lemmatise: bool = True) -> list[Group]:
+    """Themes of one question's answers, largest first; each holds at least `minimum` answers.
+    `languages`: those the answers may be in, the network's first."""
+    bags = [words(a, languages, lemmatise) for a in answers]
+    if lemmatise:
+        _warm.update(languages)  # loaded by now
     left = set(range(len(answers)))
     groups: list[Group] = []
     while left and len(groups) < MAX_THEMES:

@@ -18,6 +18,17 @@ FOCUS = [
 ]
 NEED = ["Time for planning", "More time together", "Time to meet", "Time and money", "Time, mostly", "A contact person", "Nothing"]
 
+import pytest as _pytest
+
+from bot.evaluation import themes as _themes
+
+
+@_pytest.fixture(autouse=True, scope="module")
+def _english_dictionary_loaded() -> None:
+    """The English dictionary loads in a fraction of a second; loaded, themes are found in the turn."""
+    _themes.warm(("en",))
+
+
 
 async def _checkin_round(console, names=NAMES, focus=FOCUS, need=NEED) -> int:  # type: ignore[no-untyped-def]
     for name in names:
@@ -153,3 +164,24 @@ async def test_anonymous_round_themes_are_the_same_for_everyone_and_link_to_no_o
     digest = _digests(await console.command("alice", f"reflect publish {round_id}"))[0]
     assert "anonymous" in digest.note and "fewer than 5" in digest.note
     assert any(line.startswith("5 members voted") for s in digest.sections for line in s.lines)
+
+
+async def test_a_cold_dictionary_is_loaded_after_the_turn_not_inside_it(console, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from bot.evaluation import sensemaking
+
+    round_id = await _checkin_round(console)
+    await console.command("alice", f"reflect close {round_id}")
+    monkeypatch.setattr(sensemaking, "is_warm", lambda languages: False)  # as at the first use in a process
+    out = await console.command("alice", f"reflect themes {round_id}")
+    assert not [m for m in out if isinstance(m, Prompt)]
+    assert any("in a moment" in m.text for m in out if isinstance(m, Notice))
+    await console.core.config.after_commit.wait()
+    from sqlalchemy import select
+
+    from flows.messages import from_json
+    from storage.models import OutboxMessage
+
+    async with console.core.db.transaction() as tx:
+        queued = [from_json(r.message) for r in (await tx.execute(select(OutboxMessage))).scalars()]
+    assert len([m for m in queued if isinstance(m, Prompt) and m.prompt_ref == f"themes:{round_id}"]) == len(NAMES)
+    assert any(isinstance(m, Notice) and "have been sent to everyone asked" in m.text for m in queued)

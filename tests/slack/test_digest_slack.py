@@ -19,6 +19,17 @@ PEOPLE = {"UCOORD": "DCOORD", "UANNA": "DANNA", "UBEN": "DBEN", "UGUEST": "DGUES
 TEAMS = {"UGUEST": "T0OTHER"}
 FOCUS = ["Evaluating the experiment", "The experiment results", "Sharing the experiment", "A spring event"]
 
+import pytest as _pytest
+
+from bot.evaluation import themes as _themes
+
+
+@_pytest.fixture(autouse=True, scope="module")
+def _english_dictionary_loaded() -> None:
+    """The English dictionary loads in a fraction of a second; loaded, themes are found in the turn."""
+    _themes.warm(("en",))
+
+
 
 @pytest_asyncio.fixture
 async def slack3(db_url: str, tmp_path: Path, fake: FakeSlack) -> AsyncIterator[SlackHarness]:

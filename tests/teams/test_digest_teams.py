@@ -25,6 +25,17 @@ from tests.teams.wire import TENANT, card_submit, live_bot, member_key, personal
 PEOPLE = ("alice", "bob", "coco")
 FOCUS = {"alice": "Evaluating the experiment", "bob": "The experiment results", "coco": "Sharing the experiment"}
 
+import pytest as _pytest
+
+from bot.evaluation import themes as _themes
+
+
+@_pytest.fixture(autouse=True, scope="module")
+def _english_dictionary_loaded() -> None:
+    """The English dictionary loads in a fraction of a second; loaded, themes are found in the turn."""
+    _themes.warm(("en",))
+
+
 
 @pytest_asyncio.fixture
 async def teams3(db_url: str, tmp_path: Path) -> AsyncIterator[Core]:
