@@ -71,7 +71,7 @@ async def test_model_themes_follow_the_command_and_small_ones_are_dropped(sqlite
     ballots = [m for m in queued if isinstance(m, Prompt) and m.prompt_ref == f"themes:{round_id}"]
     assert len(ballots) == len(MEMBERS)
     labels = [o.label for o in ballots[0].options]
-    assert len(labels) == 1 and labels[0].startswith("1. Kokeilun oppiminen ja arviointi (What occupies me")
+    assert len(labels) == 1 and labels[0].startswith("Kokeilun oppiminen ja arviointi (What occupies me")
     sent = "\n".join(llm.raw[asked:])
     assert "Bea" not in sent  # pseudonymised before it left
 

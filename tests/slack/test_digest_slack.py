@@ -58,7 +58,7 @@ async def test_round_closes_themes_are_voted_and_the_digest_reaches_every_dm(sla
         post = next(c for c in reversed(slack.posts_to(dm)) if any(b.get("block_id", "").startswith("yhp|themes:1") for b in c.args.get("blocks") or ()))
         blocks = post.args["blocks"]
         picker = next(b for b in blocks if b.get("block_id") == "yhp|themes:1")["elements"][0]
-        assert picker["type"] == "checkboxes" and picker["options"][0]["text"]["text"].startswith("1. experiment")
+        assert picker["type"] == "checkboxes" and picker["options"][0]["text"]["text"].startswith("experiment")
         submit = next(b for b in blocks if b.get("block_id") == "yhs|themes:1")["elements"][0]
         state = {"yhp|themes:1": {"yh_pick": {"type": "checkboxes", "selected_options": [picker["options"][0]]}}}
         status, _ = await slack.interaction(slack.block_action(user, dm, post.result["ts"], {**submit, "block_id": "yhs|themes:1"}, state))
