@@ -213,7 +213,7 @@ class DigestCommands:
         if len(words) > 1:
             raise ArgumentError("themes_usage")
         if ballot is not None:
-            raise Refused(turn.t("themes_already_open", id=round_.id))
+            raise Refused(turn.t("themes_already_open" if ballot.status == "open" else "themes_ended", id=round_.id))
         text = await self.service.text_of(turn.tx, turn.network, round_, turn.network.language)
         if self.service.slow(text):
             self.service.open_themes_later(turn.tx, turn.network, round_, votes, turn.member.key, turn.lang)

@@ -185,3 +185,26 @@ async def test_a_cold_dictionary_is_loaded_after_the_turn_not_inside_it(console,
         queued = [from_json(r.message) for r in (await tx.execute(select(OutboxMessage))).scalars()]
     assert len([m for m in queued if isinstance(m, Prompt) and m.prompt_ref == f"themes:{round_id}"]) == len(NAMES)
     assert any(isinstance(m, Notice) and "have been sent to everyone asked" in m.text for m in queued)
+
+
+async def test_bad_digest_and_theme_commands_get_clear_messages(console) -> None:  # type: ignore[no-untyped-def]
+    round_id = await _checkin_round(console)
+
+    async def said(who: str, text: str) -> str:
+        return "\n".join(m.text for m in await console.command(who, text) if isinstance(m, Notice))
+
+    assert "still open" in await said("alice", f"reflect publish {round_id}")
+    await console.command("alice", f"reflect close {round_id}")
+    assert "reflect publish <round number>" in await said("alice", "reflect publish")
+    assert "abc" in await said("alice", "reflect publish abc")
+    assert "1 to 10 votes, not '0'" in await said("alice", f"reflect themes {round_id} --votes 0")
+    assert "--votes" in await said("alice", f"reflect themes {round_id} --votes")
+    assert "nosuch" in await said("alice", "reflect digest nosuch auto")
+    assert "reflect digest <flow> auto" in await said("alice", "reflect digest checkin sometimes")
+    assert "coordinator" in (await said("bob", f"reflect publish {round_id}")).lower()
+    assert "coordinator" in (await said("bob", f"reflect themes {round_id} close")).lower()
+    await console.command("alice", f"reflect themes {round_id}")
+    await console.command("alice", f"reflect themes {round_id} close")
+    assert "already been voted on" in await said("alice", f"reflect themes {round_id}")
+    late = "\n".join(m.text for m in await console.say("bob", "1") if isinstance(m, Notice))
+    assert "no open question" in late.lower()  # an ended vote takes no more dots
