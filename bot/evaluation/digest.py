@@ -20,6 +20,7 @@ from bot.evaluation.round_report import measure_name, measures_of
 from bot.evaluation.sensemaking import RoundText, ranked_lines, round_text
 from bot.evaluation.stats import summarise
 from bot.evaluation.themes import Group
+from flows.definition import Flow
 from flows.messages import Audience, Chart, Digest, ReportSection
 from storage import digests, repository as repo
 from storage.models import Member, Network, Round
@@ -123,12 +124,12 @@ def _theme_sections(ctx: ReportContext, text: RoundText, groups: Mapping[str, Se
     return sections
 
 
-async def _chart(ctx: ReportContext, flow: object, round_: Round, shown: dict[str, tuple[int, int]], invited: int, done: int) -> Chart | None:
+async def _chart(ctx: ReportContext, flow: Flow | None, round_: Round, shown: dict[str, tuple[int, int]], invited: int, done: int) -> Chart | None:
     from bot.evaluation.round_report import _distribution_chart
 
     info = queries.RoundInfo(round_.id, round_.flow_id, round_.opens_at, round_.status, round_.anonymous, invited, done)
     if shown:
-        return await _distribution_chart(ctx, flow, info, shown)  # type: ignore[arg-type]
+        return await _distribution_chart(ctx, flow, info, shown)
     if not invited:
         return None
     rate = round(100 * done / invited)
