@@ -1,9 +1,13 @@
-"""The Teams message path: Yhdessä against a bare Agents SDK bot that only replies.
+"""The Teams message path: Yhdessä beside a hand-written Agents SDK bot doing the same work, and
+beside a bare Agents SDK bot that only replies.
 
-One run: a child process serves both bots (real CloudAdapter, anonymous local mode); this process
-plays Teams (50 concurrent members, each sending a personal-chat message and waiting for the bot's
-reply) and the Bot Connector (a local HTTP service that takes the replies). CPU time is the child's
-own (time.process_time), so the load generator and the fake connector do not count.
+One run: a child process serves the three bots in turn (real CloudAdapter, anonymous local mode);
+this process plays Teams (50 concurrent members, each sending a personal-chat message and waiting
+for the bot's reply) and the Bot Connector (tests/teams/fake_connector.py, as strict as the real
+service). CPU time is the child's own (time.process_time), so the load generator and the fake
+connector do not count. The peer stores each message with its idempotency key (the activity id)
+through stdlib sqlite3, commits, and replies: Yhdessä's work (it stores the turn, answers it and
+sends the reply through its outbox), by hand.
 
     python benchmarks/teams_path.py [--activities 1000] [--concurrency 50]
 """
@@ -16,11 +20,13 @@ import itertools
 import json
 import logging
 import os
+import sqlite3
 import subprocess
 import sys
 import tempfile
 import time
 from collections import defaultdict
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +34,9 @@ import aiohttp
 from aiohttp import web
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from tests.teams.fake_connector import Call, FakeConnector  # noqa: E402
 TENANT = "bench-tenant"
 BOT = {"id": "28:bench-bot", "name": "Yhdessä"}
 
@@ -58,23 +67,56 @@ async def serve(args: argparse.Namespace) -> None:
             if context.activity.type == "message":
                 await context.send_activity(f"You said: {context.activity.text}")
 
-    echo = EchoBot()
-    bare = web.Application()
-    bare["agent_configuration"] = auth
+    class PeerBot:
+        """Stores the message once (a redelivered activity stores nothing twice), commits, replies."""
 
-    @jwt_authorization_decorator
-    async def messages(request: web.Request) -> web.StreamResponse:
-        return await bare_adapter.process(request, echo) or web.Response(status=202)
+        def __init__(self, path: str) -> None:
+            self.db = sqlite3.connect(path, isolation_level=None)
+            self.db.execute("PRAGMA journal_mode=WAL")
+            self.db.execute("PRAGMA synchronous=NORMAL")
+            self.db.execute(
+                "CREATE TABLE IF NOT EXISTS answers (idempotency_key TEXT PRIMARY KEY, conversation TEXT NOT NULL,"
+                " member TEXT NOT NULL, text TEXT NOT NULL, answered_at TEXT NOT NULL DEFAULT CURRENT_TIMESTAMP)"
+            )
 
-    bare.router.add_post("/api/messages", messages)
+        async def on_turn(self, context: TurnContext) -> None:
+            activity = context.activity
+            if activity.type != "message":
+                return
+            self.db.execute("BEGIN IMMEDIATE")
+            try:
+                self.db.execute(
+                    "INSERT INTO answers (idempotency_key, conversation, member, text) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
+                    (f"{activity.conversation.id}:{activity.id}", activity.conversation.id, activity.from_property.id, activity.text or ""),
+                )
+                self.db.execute("COMMIT")
+            except BaseException:
+                self.db.execute("ROLLBACK")
+                raise
+            await context.send_activity("Thank you: your answer is stored.")
+
+    def agent_app(adapter: Any, agent: Any) -> web.Application:
+        application = web.Application()
+        application["agent_configuration"] = auth
+
+        @jwt_authorization_decorator
+        async def messages(request: web.Request) -> web.StreamResponse:
+            return await adapter.process(request, agent) or web.Response(status=202)
+
+        application.router.add_post("/api/messages", messages)
+        return application
+
+    bare = agent_app(bare_adapter, EchoBot())
+    peer_adapter, _, _ = build_adapter(settings)
+    peer = agent_app(peer_adapter, PeerBot(str(Path(args.db).with_name("peer.db"))))
 
     async def cpu(request: web.Request) -> web.Response:
         return web.json_response({"cpu": time.process_time()})
 
-    app.router.add_get("/cpu", cpu)
-    bare.router.add_get("/cpu", cpu)
+    for application in (app, bare, peer):
+        application.router.add_get("/cpu", cpu)
     runners = []
-    for application, port in ((app, args.yhdessa_port), (bare, args.bare_port)):
+    for application, port in ((app, args.yhdessa_port), (bare, args.bare_port), (peer, args.peer_port)):
         runner = web.AppRunner(application, access_log=None)
         await runner.setup()
         await web.TCPSite(runner, "127.0.0.1", port).start()
@@ -90,19 +132,17 @@ async def serve(args: argparse.Namespace) -> None:
 
 # ---- the parent: Teams and the Bot Connector -----------------------------------------------------
 
-class Connector:
-    """Takes the bots' replies and wakes the member waiting for one."""
+@dataclass
+class Connector(FakeConnector):
+    """The strict fake Bot Connector, waking the member a reply was delivered to."""
 
-    def __init__(self) -> None:
-        self.waiting: dict[str, asyncio.Event] = defaultdict(asyncio.Event)
-        self.replies = 0
-        self._ids = itertools.count(1)
+    waiting: dict[str, asyncio.Event] = field(default_factory=lambda: defaultdict(asyncio.Event))
 
-    async def activity(self, request: web.Request) -> web.Response:
-        await request.read()
-        self.replies += 1
-        self.waiting[request.match_info["cid"]].set()
-        return web.json_response({"id": f"r-{next(self._ids)}"})
+    async def _record(self, request: web.Request, kind: str) -> tuple[Call, web.Response | None]:
+        call, failed = await super()._record(request, kind)
+        if failed is None and kind in ("send", "reply") and call.conversation:
+            self.waiting[call.conversation].set()
+        return call, failed
 
 
 def message(service_url: str, member: str, text: str, ids: Any) -> dict[str, Any]:
@@ -157,18 +197,11 @@ def pct(values: list[float], p: float) -> float:
 
 async def drive(args: argparse.Namespace) -> None:
     connector = Connector()
-    app = web.Application()
-    app.router.add_post("/v3/conversations/{cid}/activities", connector.activity)
-    app.router.add_post("/v3/conversations/{cid}/activities/{aid}", connector.activity)
-    runner = web.AppRunner(app, access_log=None)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    service_url = f"http://127.0.0.1:{site._server.sockets[0].getsockname()[1]}/"  # type: ignore[union-attr]
+    service_url = await connector.start()
     with tempfile.TemporaryDirectory() as tmp:
         env = {k: v for k, v in os.environ.items() if not k.startswith(("YHDESSA_TEAMS", "Microsoft", "SLACK_"))}
         child = subprocess.Popen(
-            [sys.executable, __file__, "--serve", "--db", str(Path(tmp) / "bench.db"), "--yhdessa-port", str(args.yhdessa_port), "--bare-port", str(args.bare_port)],
+            [sys.executable, __file__, "--serve", "--db", str(Path(tmp) / "bench.db"), "--yhdessa-port", str(args.yhdessa_port), "--bare-port", str(args.bare_port), "--peer-port", str(args.peer_port)],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env, cwd=tmp, text=True,
         )
         try:
@@ -177,20 +210,27 @@ async def drive(args: argparse.Namespace) -> None:
             connector_limit = aiohttp.TCPConnector(limit=args.concurrency * 2)
             async with aiohttp.ClientSession(connector=connector_limit) as session:
                 bare_cpu, bare_lat = await phase(session, f"http://127.0.0.1:{args.bare_port}", connector, service_url, "bare", args.activities, args.concurrency, ids)
+                peer_cpu, peer_lat = await phase(session, f"http://127.0.0.1:{args.peer_port}", connector, service_url, "peer", args.activities, args.concurrency, ids)
                 y_cpu, y_lat = await phase(session, f"http://127.0.0.1:{args.yhdessa_port}", connector, service_url, "yhd", args.activities, args.concurrency, ids)
         finally:
             if child.stdin:
                 child.stdin.close()
             child.wait(timeout=30)
-    await runner.cleanup()
+    await connector.stop()
+    refused = [c for c in connector.calls if c.status >= 300]
+    sample = next((c.text for c in reversed(connector.calls) if c.conversation and c.conversation.startswith("a:yhd-") and c.status < 300), "")
     n = args.activities
     print(f"activities per bot: {n}, concurrency: {args.concurrency} (each member waits for its reply)")
-    print(f"bare Agents SDK bot: {bare_cpu / n * 1000:.2f} ms CPU per activity; reply latency p50 {pct(bare_lat, 50) * 1000:.1f} ms, p99 {pct(bare_lat, 99) * 1000:.1f} ms")
+    print(f"bare Agents SDK bot: {bare_cpu / n * 1000:.2f} ms CPU per activity; reply latency p50 {pct(bare_lat, 50) * 1000:.1f} ms, p99 {pct(bare_lat, 99) * 1000:.1f} ms (reply only)")
+    print(f"peer Agents SDK bot: {peer_cpu / n * 1000:.2f} ms CPU per activity; reply latency p50 {pct(peer_lat, 50) * 1000:.1f} ms, p99 {pct(peer_lat, 99) * 1000:.1f} ms (stores, commits, replies)")
     print(f"Yhdessä:             {y_cpu / n * 1000:.2f} ms CPU per activity; reply latency p50 {pct(y_lat, 50) * 1000:.1f} ms, p99 {pct(y_lat, 99) * 1000:.1f} ms")
-    print(f"CPU ratio Yhdessä / bare: {y_cpu / bare_cpu:.2f} (aim: 1.5 or less)")
+    print(f"CPU ratio Yhdessä / peer: {y_cpu / peer_cpu:.2f} (aim: 1.5 or less)")
+    print(f"CPU ratio Yhdessä / bare: {y_cpu / bare_cpu:.2f}")
+    print(f"calls the strict fake connector refused: {len(refused)}; Yhdessä's last reply: {sample[:80]!r}")
     print(f"throughput: bare {n / sum(bare_lat) * args.concurrency:.0f}/s, Yhdessä {n / sum(y_lat) * args.concurrency:.0f}/s "
           "(Yhdessä's replies go through the outbox, paced to Teams' limits: 30/s per app, 3 then 1 per 0.55 s per chat)")
-    print(json.dumps({"bare_ms_cpu": bare_cpu / n * 1000, "yhdessa_ms_cpu": y_cpu / n * 1000, "ratio": y_cpu / bare_cpu,
+    print(json.dumps({"bare_ms_cpu": bare_cpu / n * 1000, "peer_ms_cpu": peer_cpu / n * 1000, "yhdessa_ms_cpu": y_cpu / n * 1000,
+                      "ratio_peer": y_cpu / peer_cpu, "ratio_bare": y_cpu / bare_cpu,
                       "p50_ms": pct(y_lat, 50) * 1000, "p99_ms": pct(y_lat, 99) * 1000}))
 
 
@@ -200,6 +240,7 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=50)
     parser.add_argument("--yhdessa-port", type=int, default=39781)
     parser.add_argument("--bare-port", type=int, default=39782)
+    parser.add_argument("--peer-port", type=int, default=39783)
     parser.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--db", default=None, help=argparse.SUPPRESS)
     args = parser.parse_args()
