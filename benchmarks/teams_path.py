@@ -190,6 +190,17 @@ async def phase(session: aiohttp.ClientSession, url: str, connector: Connector, 
     return await cpu() - start, latencies
 
 
+async def idle_rate(session: aiohttp.ClientSession, url: str, seconds: float = 3.0) -> float:
+    """CPU seconds per second the serving process spends with nobody talking to it (its timers)."""
+    async def cpu() -> float:
+        async with session.get(f"{url}/cpu") as r:
+            return float((await r.json())["cpu"])
+
+    start = await cpu()
+    await asyncio.sleep(seconds)
+    return (await cpu() - start) / seconds
+
+
 def pct(values: list[float], p: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
@@ -209,6 +220,7 @@ async def drive(args: argparse.Namespace) -> None:
             ids = itertools.count(1)
             connector_limit = aiohttp.TCPConnector(limit=args.concurrency * 2)
             async with aiohttp.ClientSession(connector=connector_limit) as session:
+                idle = await idle_rate(session, f"http://127.0.0.1:{args.bare_port}")
                 bare_cpu, bare_lat = await phase(session, f"http://127.0.0.1:{args.bare_port}", connector, service_url, "bare", args.activities, args.concurrency, ids)
                 peer_cpu, peer_lat = await phase(session, f"http://127.0.0.1:{args.peer_port}", connector, service_url, "peer", args.activities, args.concurrency, ids)
                 y_cpu, y_lat = await phase(session, f"http://127.0.0.1:{args.yhdessa_port}", connector, service_url, "yhd", args.activities, args.concurrency, ids)
@@ -226,6 +238,7 @@ async def drive(args: argparse.Namespace) -> None:
     print(f"Yhdessä:             {y_cpu / n * 1000:.2f} ms CPU per activity; reply latency p50 {pct(y_lat, 50) * 1000:.1f} ms, p99 {pct(y_lat, 99) * 1000:.1f} ms")
     print(f"CPU ratio Yhdessä / peer: {y_cpu / peer_cpu:.2f} (aim: 1.5 or less)")
     print(f"CPU ratio Yhdessä / bare: {y_cpu / bare_cpu:.2f}")
+    print(f"idle CPU of the serving process (all three bots, no traffic): {idle * 1000:.1f} ms per second")
     print(f"calls the strict fake connector refused: {len(refused)}; Yhdessä's last reply: {sample[:80]!r}")
     print(f"throughput: bare {n / sum(bare_lat) * args.concurrency:.0f}/s, Yhdessä {n / sum(y_lat) * args.concurrency:.0f}/s "
           "(Yhdessä's replies go through the outbox, paced to Teams' limits: 30/s per app, 3 then 1 per 0.55 s per chat)")
