@@ -16,10 +16,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import cProfile
 import itertools
 import json
 import logging
 import os
+import socket
 import sqlite3
 import subprocess
 import sys
@@ -113,6 +115,19 @@ async def serve(args: argparse.Namespace) -> None:
     async def cpu(request: web.Request) -> web.Response:
         return web.json_response({"cpu": time.process_time()})
 
+    # YHDESSA_BENCH_PROFILE=FILE: cProfile statistics of Yhdessä's timed phase only, written to FILE.
+    profile = cProfile.Profile() if os.environ.get("YHDESSA_BENCH_PROFILE") else None
+
+    async def profiling(request: web.Request) -> web.Response:
+        if profile is not None:
+            if request.match_info["state"] == "on":
+                profile.enable()
+            else:
+                profile.disable()
+                profile.dump_stats(os.environ["YHDESSA_BENCH_PROFILE"])
+        return web.json_response({})
+
+    app.router.add_post("/profile/{state}", profiling)
     for application in (app, bare, peer):
         application.router.add_get("/cpu", cpu)
     runners = []
@@ -178,6 +193,10 @@ async def phase(session: aiohttp.ClientSession, url: str, connector: Connector, 
     members = [f"{prefix}-{n}" for n in range(concurrency)]
     await asyncio.gather(*(one(m) for m in members))  # warm-up: first sight of each member
     await asyncio.sleep(1.0)
+    profiled = prefix == "yhd" and bool(os.environ.get("YHDESSA_BENCH_PROFILE"))
+    if profiled:
+        async with session.post(f"{url}/profile/on") as r:
+            await r.read()
     start = await cpu()
     latencies: list[float] = []
 
@@ -187,7 +206,11 @@ async def phase(session: aiohttp.ClientSession, url: str, connector: Connector, 
 
     share = [total // concurrency + (1 if i < total % concurrency else 0) for i in range(concurrency)]
     await asyncio.gather(*(worker(m, n) for m, n in zip(members, share)))
-    return await cpu() - start, latencies
+    used = await cpu() - start
+    if profiled:
+        async with session.post(f"{url}/profile/off") as r:
+            await r.read()
+    return used, latencies
 
 
 async def idle_rate(session: aiohttp.ClientSession, url: str, seconds: float = 3.0) -> float:
@@ -199,6 +222,12 @@ async def idle_rate(session: aiohttp.ClientSession, url: str, seconds: float = 3
     start = await cpu()
     await asyncio.sleep(seconds)
     return (await cpu() - start) / seconds
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
 
 
 def pct(values: list[float], p: float) -> float:
@@ -251,17 +280,17 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--activities", type=int, default=1000)
     parser.add_argument("--concurrency", type=int, default=50)
-    parser.add_argument("--yhdessa-port", type=int, default=39781)
-    parser.add_argument("--bare-port", type=int, default=39782)
-    parser.add_argument("--peer-port", type=int, default=39783)
+    # Free ports by default: several runs (or other servers) on one machine must not collide.
+    parser.add_argument("--yhdessa-port", type=int, default=0)
+    parser.add_argument("--bare-port", type=int, default=0)
+    parser.add_argument("--peer-port", type=int, default=0)
     parser.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--db", default=None, help=argparse.SUPPRESS)
     args = parser.parse_args()
-    if args.serve and os.environ.get("YHDESSA_BENCH_PROFILE"):
-        import cProfile
-
-        cProfile.runctx("asyncio.run(serve(args))", globals(), {"args": args, "asyncio": asyncio, "serve": serve}, os.environ["YHDESSA_BENCH_PROFILE"])
-        return
+    if not args.serve:
+        for name in ("yhdessa_port", "bare_port", "peer_port"):
+            if not getattr(args, name):
+                setattr(args, name, free_port())
     asyncio.run(serve(args) if args.serve else drive(args))
 
 
