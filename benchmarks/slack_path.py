@@ -13,7 +13,10 @@ at a concurrency of 50, and prints:
   - Yhdessä / bare: the ack-only app, the floor of bolt and aiohttp themselves,
   - acknowledgement latency at p50 and p99 of each.
 
-    python benchmarks/slack_path.py [--requests 2000] [--concurrency 50]
+    python benchmarks/slack_path.py [--requests 2000] [--concurrency 50] [--profile FILE]
+
+With --profile, the Yhdessä process runs under cProfile (its figures are then slower and only the
+profile counts); read it with `python -m pstats FILE`.
 """
 
 from __future__ import annotations
