@@ -66,6 +66,7 @@ class Dispatcher:
         # otherwise it is unique to this process.
         self.identity = identity or f"{socket.gethostname()[:20]}:{os.getpid()}:{secrets.token_hex(3)}"
         self._recorder = _Recorder(db)
+        self._soonest: float | None = None  # seconds until the next waiting row, as the last drain saw
 
     async def reclaim(self) -> int:
         """Release the rows a previous process of this identity held when it died. Only called once
@@ -85,6 +86,9 @@ class Dispatcher:
         while True:
             async with core_transaction(self.db) as tx:
                 rows = await outbox.claim(tx, list(self.transports), self.batch, self.identity)
+                if not rows:
+                    # Asked in the same transaction: an idle dispatcher polls with one, not two.
+                    self._soonest = await outbox.next_available(tx, list(self.transports))
             if not rows:
                 return handled
             messages = {row.id: _readable(row) for row in rows}
@@ -182,8 +186,7 @@ class Dispatcher:
         while not self._stopping:
             try:
                 await self.drain()
-                async with core_transaction(self.db) as tx:
-                    soonest = await outbox.next_available(tx, list(self.transports))
+                soonest = self._soonest
             except Exception:
                 log.exception("outbox dispatcher: drain failed; trying again shortly")
                 soonest = idle
