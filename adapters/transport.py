@@ -111,6 +111,10 @@ class Buckets:
 
 
 class Transport(Protocol):
+    """A platform's delivery. A transport may also have `async def warm(messages)`: the dispatcher
+    calls it with a claimed batch before sending it, to look up what the batch needs at once
+    (conversation references) instead of once per message."""
+
     platform: str
     pacing: Pacing
 

@@ -1,15 +1,22 @@
-"""The Slack interaction path: Yhdessä beside a bare slack-bolt app that only acknowledges.
+"""The Slack interaction path: Yhdessä beside a hand-written bolt bot doing the same work, and
+beside a bare slack-bolt app that only acknowledges.
 
-One run starts both as separate processes on 127.0.0.1 (Yhdessä through the real `yhdessa run
---adapter slack` on a SQLite file, its Web API pointed at a fake Slack in this process), sends both
+One run starts the three as separate processes on 127.0.0.1 (Yhdessä through the real `yhdessa run
+--adapter slack` on a SQLite file, its Web API pointed at a fake Slack in this process), sends each
 the same signed block_actions requests (each a different member answering an open pulse question)
 at a concurrency of 50, and prints:
   - CPU time per request of each server process (Yhdessä's includes the work done after the ack:
     the stored answer, chat.update and the next question sent through the outbox),
-  - their ratio,
-  - Yhdessä's acknowledgement latency at p50 and p99 (and the bare app's, for reference).
+  - Yhdessä / peer: the peer is a bolt app that checks the signature, acknowledges, inserts the
+    answer with its idempotency key through stdlib sqlite3, commits, and calls chat.update and
+    chat.postMessage (the next question) against the same fake Slack: the same work, by hand,
+  - Yhdessä / bare: the ack-only app, the floor of bolt and aiohttp themselves,
+  - acknowledgement latency at p50 and p99 of each.
 
-    python benchmarks/slack_path.py [--requests 2000] [--concurrency 50]
+    python benchmarks/slack_path.py [--requests 2000] [--concurrency 50] [--profile FILE]
+
+With --profile, the Yhdessä process runs under cProfile (its figures are then slower and only the
+profile counts); read it with `python -m pstats FILE`.
 """
 
 from __future__ import annotations
@@ -28,6 +35,7 @@ import sys
 import tempfile
 import time
 import urllib.parse
+from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -73,6 +81,62 @@ app = web.Application()
 app.router.add_post("/slack/events", endpoint)
 web.run_app(app, host="127.0.0.1", port=int(sys.argv[1]), access_log=None, print=None)
 """
+
+
+# The same work as Yhdessä's click, written by hand: the answer is stored with its idempotency key
+# (a repeated delivery of the same click stores nothing twice), committed, then the pressed prompt
+# is updated and the next question posted. Listeners run after the ack, as in Yhdessä.
+PEER_APP = """
+import json, sqlite3, sys
+from aiohttp import web
+from slack_bolt.async_app import AsyncApp
+from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
+from slack_sdk.web.async_client import AsyncWebClient
+
+db = sqlite3.connect(sys.argv[5], isolation_level=None)
+db.execute("PRAGMA journal_mode=WAL")
+db.execute("PRAGMA synchronous=NORMAL")
+db.execute("CREATE TABLE IF NOT EXISTS answers (idempotency_key TEXT PRIMARY KEY, team TEXT NOT NULL, user TEXT NOT NULL,"
+           " question TEXT NOT NULL, value TEXT NOT NULL, answered_at TEXT NOT NULL DEFAULT CURRENT_TIMESTAMP)")
+bolt = AsyncApp(signing_secret=sys.argv[2], client=AsyncWebClient(token=sys.argv[3], base_url=sys.argv[4]))
+SCALE = ["Strongly disagree", "Disagree", "Neutral", "Agree", "Strongly agree"]
+
+def question(round_ref, step):
+    return [
+        {"type": "section", "block_id": "yhq|" + round_ref + "|text", "text": {"type": "mrkdwn", "text": "*Question " + str(step) + "*"}},
+        {"type": "actions", "block_id": "yhq|" + round_ref + ":trust-" + str(step),
+         "elements": [{"type": "button", "action_id": "yh_choose_" + str(n), "value": str(n), "text": {"type": "plain_text", "text": label}}
+                      for n, label in enumerate(SCALE, 1)]},
+    ]
+
+@bolt.action("yh_choose")
+async def answer(ack, body, client):
+    await ack()
+    action = body["actions"][0]
+    team, user = body["team"]["id"], body["user"]["id"]
+    round_ref, _, step = action["block_id"].removeprefix("yhq|").partition(":")
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        db.execute("INSERT INTO answers (idempotency_key, team, user, question, value) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+                   (team + ":" + user + ":" + action["action_ts"], team, user, step, action["value"]))
+        db.execute("COMMIT")
+    except BaseException:
+        db.execute("ROLLBACK")
+        raise
+    channel, ts = body["container"]["channel_id"], body["container"]["message_ts"]
+    answered = "You answered: " + SCALE[int(action["value"]) - 1]
+    await client.chat_update(channel=channel, ts=ts, text=answered,
+                             blocks=[{"type": "context", "elements": [{"type": "mrkdwn", "text": answered}]}])
+    await client.chat_postMessage(channel=channel, text="Question 2", blocks=question(round_ref, 2))
+
+async def endpoint(request):
+    return await to_aiohttp_response(await bolt.async_dispatch(await to_bolt_request(request)))
+
+app = web.Application()
+app.router.add_post("/slack/events", endpoint)
+web.run_app(app, host="127.0.0.1", port=int(sys.argv[1]), access_log=None, print=None)
+"""
+PEER_TOKEN = "xoxb-bench-peer-token"
 
 
 def env_for(db_url: str, api_url: str) -> dict[str, str]:
@@ -126,6 +190,16 @@ UNPACED = (
     "import sys; from adapters.slack import rates; rates.SLACK_PACING = rates.SLACK_PACING.scaled(0.06); "
     "from bot.cli import main; sys.exit(main(sys.argv[1:]))"
 )
+
+
+def profiled(command: str, output: str | None) -> str:
+    """`command` under cProfile, its statistics written to `output` when the server stops."""
+    if not output:
+        return command
+    return (
+        "import atexit, cProfile; _profile = cProfile.Profile(); "
+        f"atexit.register(lambda: (_profile.disable(), _profile.dump_stats({output!r}))); _profile.enable()\n" + command
+    )
 
 
 def bodies(count: int, round_id: int) -> list[str]:
@@ -205,7 +279,7 @@ async def measure(proc: subprocess.Popen[bytes], port: int, requests: list[str],
     return cpu_seconds(proc.pid) - before, latencies, wall
 
 
-async def main(count: int, concurrency: int, warmup: int) -> None:
+async def main(count: int, concurrency: int, warmup: int, profile: str | None) -> None:
     folder = Path(tempfile.mkdtemp(prefix="yhdessa-slack-bench-"))
     db_path = folder / "bench.db"
     db_url = f"sqlite:///{db_path}"
@@ -219,20 +293,26 @@ async def main(count: int, concurrency: int, warmup: int) -> None:
     all_bodies = bodies(count + warmup, round_id)
     warm_bodies, timed = all_bodies[:warmup], all_bodies[warmup:]
 
-    yh_port, bare_port = free_port(), free_port()
+    yh_port, peer_port, bare_port = free_port(), free_port(), free_port()
+    peer_db = folder / "peer.db"
     yhdessa = subprocess.Popen(
-        [sys.executable, "-c", UNPACED, "run", "--adapter", "slack", "--port", str(yh_port)],
+        [sys.executable, "-c", profiled(UNPACED, profile), "run", "--adapter", "slack", "--port", str(yh_port)],
         env=env_for(db_url, fake.base_url), cwd=folder, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+    )
+    peer = subprocess.Popen(
+        [sys.executable, "-c", PEER_APP, str(peer_port), SECRET, PEER_TOKEN, fake.base_url, str(peer_db)],
+        env=env_for(db_url, fake.base_url), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
     )
     bare = subprocess.Popen(
         [sys.executable, "-c", BARE_APP, str(bare_port), SECRET, TOKEN, fake.base_url],
         env=env_for(db_url, fake.base_url), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
     )
+    procs = (yhdessa, peer, bare)
     try:
-        await wait_ready(yh_port)
-        await wait_ready(bare_port)
-        await warm(yh_port, warm_bodies)
-        await warm(bare_port, warm_bodies)
+        for port in (yh_port, peer_port, bare_port):
+            await wait_ready(port)
+        for port in (yh_port, peer_port, bare_port):
+            await warm(port, warm_bodies)
 
         def answered() -> tuple[int, int]:
             with sqlite3.connect(db_path) as conn:
@@ -240,40 +320,59 @@ async def main(count: int, concurrency: int, warmup: int) -> None:
                 (pending,) = conn.execute("SELECT count(*) FROM outbox WHERE status IN ('pending', 'sending')").fetchone()
             return int(stored), int(pending)
 
-        async def yhdessa_settled(expected: int = count + warmup) -> None:
+        def peer_done() -> tuple[int, int]:
+            with sqlite3.connect(peer_db) as conn:
+                (stored,) = conn.execute("SELECT count(*) FROM answers").fetchone()
+            posted = sum(1 for call in fake.called("chat.postMessage") if call.authorization.endswith(PEER_TOKEN) and call.result.get("ok"))
+            return int(stored), posted
+
+        async def until(done: Callable[[], bool], what: Callable[[], object]) -> None:
             deadline = time.monotonic() + 120
             while time.monotonic() < deadline:
-                stored, pending = answered()
-                if stored >= expected and pending == 0:
+                if done():
                     return
                 await asyncio.sleep(0.05)
-            raise RuntimeError(f"Yhdessä did not finish the work: {answered()}")
+            raise RuntimeError(f"{what()}: the work was not finished")
+
+        async def yhdessa_settled(expected: int = count + warmup) -> None:
+            await until(lambda: (lambda s, p: s >= expected and p == 0)(*answered()), lambda: f"Yhdessä {answered()}")
+
+        async def peer_settled(expected: int = count + warmup) -> None:
+            await until(lambda: min(peer_done()) >= expected, lambda: f"peer {peer_done()}")
 
         async def nothing() -> None:
             await asyncio.sleep(0)
 
         await yhdessa_settled(warmup)  # the warm-up's own work is done before measuring
+        await peer_settled(warmup)
         yh_cpu, yh_lat, yh_wall = await measure(yhdessa, yh_port, timed, concurrency, yhdessa_settled)
+        peer_cpu, peer_lat, peer_wall = await measure(peer, peer_port, timed, concurrency, peer_settled)
         bare_cpu, bare_lat, bare_wall = await measure(bare, bare_port, timed, concurrency, nothing)
-        updates = len(fake.called("chat.update"))
+        updates = sum(1 for call in fake.called("chat.update") if call.authorization.endswith(TOKEN))
+        posted = sum(1 for call in fake.called("chat.postMessage") if call.authorization.endswith(TOKEN))
+        refused = len(fake.refused)
     finally:
-        for proc in (yhdessa, bare):
+        for proc in procs:
             proc.terminate()
-        for proc in (yhdessa, bare):
+        for proc in procs:
             try:
                 proc.wait(10)
             except subprocess.TimeoutExpired:
                 proc.kill()
         await fake.stop()
 
-    yh_per, bare_per = yh_cpu / count * 1000, bare_cpu / count * 1000
+    yh_per, peer_per, bare_per = (cpu / count * 1000 for cpu in (yh_cpu, peer_cpu, bare_cpu))
     print(f"requests: {count} signed block_actions at concurrency {concurrency} (after {warmup} warm-up requests each)")
     print(f"Yhdessä   CPU per request: {yh_per:.2f} ms  (wall {yh_wall:.2f} s, incl. storing each answer, chat.update and the next question)")
+    print(f"peer bolt CPU per request: {peer_per:.2f} ms  (wall {peer_wall:.2f} s, the same work by hand: sqlite3 insert + commit, chat.update, chat.postMessage)")
     print(f"bare bolt CPU per request: {bare_per:.2f} ms  (wall {bare_wall:.2f} s, ack only)")
+    print(f"ratio Yhdessä / peer: {yh_per / peer_per:.2f} (aim: 1.5 or less)")
     print(f"ratio Yhdessä / bare: {yh_per / bare_per:.2f}")
-    print(f"Yhdessä ack latency: p50 {pct(yh_lat, 0.50):.1f} ms, p99 {pct(yh_lat, 0.99):.1f} ms")
+    print(f"Yhdessä ack latency: p50 {pct(yh_lat, 0.50):.1f} ms, p99 {pct(yh_lat, 0.99):.1f} ms (aim: p99 under 100 ms)")
+    print(f"peer    ack latency: p50 {pct(peer_lat, 0.50):.1f} ms, p99 {pct(peer_lat, 0.99):.1f} ms")
     print(f"bare    ack latency: p50 {pct(bare_lat, 0.50):.1f} ms, p99 {pct(bare_lat, 0.99):.1f} ms")
-    print(f"chat.update calls seen by the fake Slack: {updates}; answers stored: {answered()[0]}")
+    print(f"Yhdessä: chat.update {updates}, chat.postMessage {posted}, answers stored {answered()[0]}; peer: answers stored, posted {peer_done()}")
+    print(f"calls the strict fake Slack refused: {refused}")
     print(f"mean latency Yhdessä {statistics.mean(yh_lat) * 1000:.1f} ms; data in {folder}")
 
 
@@ -282,5 +381,6 @@ if __name__ == "__main__":
     parser.add_argument("--requests", type=int, default=2000)
     parser.add_argument("--concurrency", type=int, default=50)
     parser.add_argument("--warmup", type=int, default=200)
+    parser.add_argument("--profile", metavar="FILE", help="write cProfile statistics of the Yhdessä process to FILE")
     args = parser.parse_args()
-    asyncio.run(main(args.requests, args.concurrency, args.warmup))
+    asyncio.run(main(args.requests, args.concurrency, args.warmup, args.profile and str(Path(args.profile).resolve())))

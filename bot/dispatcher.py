@@ -9,31 +9,21 @@ import secrets
 import socket
 import time
 from collections import defaultdict
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
-from typing import Any
 
 from adapters.transport import RetryLater, Transport, Undeliverable
-from flows.messages import from_json
+from flows.messages import Outbound, from_json
 from storage import outbox
 from storage.database import Database
-from storage.models import OutboxMessage
+from storage.outbox import Claimed, Outcome
+from storage.units import core_transaction
 
 log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 8
 BACKOFF_BASE = 2.0
 BACKOFF_CAP = 600.0
-
-
-@dataclass(frozen=True, slots=True)
-class Outcome:
-    """What became of one row: the outbox function that records it, and its arguments."""
-
-    action: Callable[..., Awaitable[None]]
-    row_id: int
-    args: tuple[Any, ...] = ()
 
 
 class Pacer:
@@ -76,11 +66,12 @@ class Dispatcher:
         # otherwise it is unique to this process.
         self.identity = identity or f"{socket.gethostname()[:20]}:{os.getpid()}:{secrets.token_hex(3)}"
         self._recorder = _Recorder(db)
+        self._soonest: float | None = None  # seconds until the next waiting row, as the last drain saw
 
     async def reclaim(self) -> int:
         """Release the rows a previous process of this identity held when it died. Only called once
         this process has bound the identity's port, which proves that process is gone."""
-        async with self.db.transaction() as tx:
+        async with core_transaction(self.db) as tx:
             released = await outbox.release_owned(tx, self.identity)
         if released:
             log.info("outbox: %d message(s) left in flight by the previous process go out again", released)
@@ -93,16 +84,38 @@ class Dispatcher:
         """Send everything that may be sent now; returns how many rows were handled."""
         handled = 0
         while True:
-            async with self.db.transaction() as tx:
+            async with core_transaction(self.db) as tx:
                 rows = await outbox.claim(tx, list(self.transports), self.batch, self.identity)
+                if not rows:
+                    # Asked in the same transaction: an idle dispatcher polls with one, not two.
+                    self._soonest = await outbox.next_available(tx, list(self.transports))
             if not rows:
                 return handled
-            by_conversation: dict[str, list[OutboxMessage]] = defaultdict(list)
+            messages = {row.id: _readable(row) for row in rows}
+            await self._warm(rows, messages)
+            by_conversation: dict[str, list[Claimed]] = defaultdict(list)
             for row in rows:
                 by_conversation[row.audience].append(row)
             async with self._leased():
-                await asyncio.gather(*(self._send_all(items) for items in by_conversation.values()))
+                await asyncio.gather(*(self._send_all(items, messages) for items in by_conversation.values()))
             handled += len(rows)
+
+    async def _warm(self, rows: Sequence[Claimed], messages: Mapping[int, Outbound | str]) -> None:
+        """Let each transport look up what the whole batch needs at once (conversation references):
+        one query per batch instead of one per message. A failure here only costs the look-ups."""
+        by_platform: dict[str, list[Outbound]] = defaultdict(list)
+        for row in rows:
+            message = messages[row.id]
+            if not isinstance(message, str):
+                by_platform[row.platform].append(message)
+        for platform, batch in by_platform.items():
+            warm = getattr(self.transports[platform], "warm", None)
+            if warm is None:
+                continue
+            try:
+                await warm(batch)
+            except Exception:
+                log.exception("outbox: looking up the %s batch's conversations failed; each message looks up its own", platform)
 
     @asynccontextmanager
     async def _leased(self) -> AsyncIterator[None]:
@@ -113,7 +126,7 @@ class Dispatcher:
             while True:
                 await asyncio.sleep(outbox.LEASE.total_seconds() / 4)
                 try:
-                    async with self.db.transaction() as tx:
+                    async with core_transaction(self.db) as tx:
                         await outbox.renew(tx, self.identity)
                 except Exception:
                     log.exception("outbox: renewing leases failed")
@@ -125,24 +138,22 @@ class Dispatcher:
             task.cancel()
             await asyncio.gather(task, return_exceptions=True)
 
-    async def _send_all(self, rows: list[OutboxMessage]) -> None:
+    async def _send_all(self, rows: list[Claimed], messages: Mapping[int, Outbound | str]) -> None:
         """One conversation's rows, in order. Each outcome is committed before the conversation's
         next message goes, so a crash can repeat at most the one message in flight per conversation;
         a conversation that is told to wait keeps its order: the rest wait with it."""
         for index, row in enumerate(rows):
-            outcome = await self._send(row)
-            if outcome.action is outbox.mark_retry or outcome.action is outbox.release:
-                delay = float(outcome.args[0])
-                await self._recorder.record([outcome, *(Outcome(outbox.release, later.id, (delay,)) for later in rows[index + 1 :])])
+            outcome = await self._send(row, messages[row.id])
+            if outcome.kind in ("retry", "release"):
+                later = [Outcome("release", other.id, delay=outcome.delay) for other in rows[index + 1 :]]
+                await self._recorder.record([outcome, *later])
                 return
             await self._recorder.record([outcome])
 
-    async def _send(self, row: OutboxMessage) -> "Outcome":
+    async def _send(self, row: Claimed, message: Outbound | str) -> Outcome:
+        if isinstance(message, str):
+            return Outcome("dead", row.id, error=message)
         transport = self.transports[row.platform]
-        try:
-            message = from_json(row.message)
-        except (KeyError, TypeError, ValueError) as exc:
-            return Outcome(outbox.mark_dead, row.id, (f"unreadable message: {exc}",))
         await self.pacers[row.platform].wait(row.audience)
         try:
             handle = await transport.deliver(message)
@@ -152,31 +163,30 @@ class Dispatcher:
                 # it waits for Retry-After without using up one of its attempts.
                 delay = exc.retry_after if exc.retry_after is not None else BACKOFF_BASE
                 log.info("outbox %s: %s; waiting %.1f s", row.id, exc, delay)
-                return Outcome(outbox.release, row.id, (delay,))
+                return Outcome("release", row.id, delay=delay)
             attempts = row.attempts + 1
             if attempts >= MAX_ATTEMPTS:
                 log.error("outbox %s: giving up after %d attempts: %s", row.id, attempts, exc)
-                return Outcome(outbox.mark_dead, row.id, (str(exc),))
+                return Outcome("dead", row.id, error=str(exc))
             delay = exc.retry_after if exc.retry_after is not None else min(BACKOFF_CAP, BACKOFF_BASE**attempts)
             log.warning("outbox %s: %s; retrying in %.1f s", row.id, exc, delay)
-            return Outcome(outbox.mark_retry, row.id, (delay, str(exc)))
+            return Outcome("retry", row.id, delay=delay, error=str(exc))
         except Undeliverable as exc:
             log.error("outbox %s: undeliverable: %s", row.id, exc)
-            return Outcome(outbox.mark_dead, row.id, (str(exc),))
+            return Outcome("dead", row.id, error=str(exc))
         except Exception as exc:  # an adapter bug must not stop the other messages
             log.exception("outbox %s: delivery failed", row.id)
-            return Outcome(outbox.mark_retry, row.id, (min(BACKOFF_CAP, BACKOFF_BASE ** (row.attempts + 1)), repr(exc)))
+            return Outcome("retry", row.id, delay=min(BACKOFF_CAP, BACKOFF_BASE ** (row.attempts + 1)), error=repr(exc))
         if row.message.get("erase_when_sent"):
-            return Outcome(outbox.mark_sent_and_erase, row.id, (handle,))
-        return Outcome(outbox.mark_sent, row.id, (handle,))
+            return Outcome("erase", row.id, handle=handle)
+        return Outcome("sent", row.id, handle=handle)
 
     async def run(self, idle: float = 1.0) -> None:
         """Keep draining until stopped; woken early when the engine has queued something."""
         while not self._stopping:
             try:
                 await self.drain()
-                async with self.db.transaction() as tx:
-                    soonest = await outbox.next_available(tx, list(self.transports))
+                soonest = self._soonest
             except Exception:
                 log.exception("outbox dispatcher: drain failed; trying again shortly")
                 soonest = idle
@@ -192,9 +202,17 @@ class Dispatcher:
         self._wake.set()
 
 
+def _readable(row: Claimed) -> Outbound | str:
+    """The row's message, or why it cannot be read (such a row is given up on, not retried)."""
+    try:
+        return from_json(row.message)
+    except (KeyError, TypeError, ValueError) as exc:
+        return f"unreadable message: {exc}"
+
+
 class _Recorder:
-    """Commits outcomes as they come, several conversations' in one transaction (group commit);
-    each caller waits until its own are committed."""
+    """Commits outcomes as they come, several conversations' in one transaction and one statement
+    per kind of outcome (group commit); each caller waits until its own are committed."""
 
     def __init__(self, db: Database) -> None:
         self.db = db
@@ -211,12 +229,11 @@ class _Recorder:
     async def _flush(self) -> None:
         while self._pending:
             batch, self._pending = self._pending, []
+            everything = [outcome for outcomes, _ in batch for outcome in outcomes]
             try:
-                async with self.db.transaction() as tx:
-                    for outcomes, _ in batch:
-                        for outcome in outcomes:
-                            await outcome.action(tx, outcome.row_id, *outcome.args)
-                if any(o.action is outbox.mark_sent_and_erase for outcomes, _ in batch for o in outcomes):
+                async with core_transaction(self.db) as tx:
+                    await outbox.record(tx, everything)
+                if any(o.kind == "erase" for o in everything):
                     await self.db.wipe_log()  # no copy of an erased member's farewell left in SQLite's log either
             except Exception as exc:
                 for _, future in batch:

@@ -8,48 +8,65 @@ sends (`renew`), so a crashed worker's rows are taken over within LEASE seconds.
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 from sqlalchemy import bindparam, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import OutboxMessage, utcnow
+from storage.units import Executor, dialect_of
 
 LEASE = timedelta(seconds=20)
 
 
-async def claim(session: AsyncSession, platforms: Sequence[str], limit: int = 100, owner: str | None = None) -> list[OutboxMessage]:
+@dataclass(frozen=True, slots=True)
+class Claimed:
+    """A row leased to a worker: what the dispatcher needs to send it, as plain values."""
+
+    id: int
+    platform: str
+    audience: str
+    message: dict[str, Any]
+    attempts: int
+
+
+_OUTBOX = OutboxMessage.__table__
+_READY = _OUTBOX.c.status.in_(("pending", "sending")) & (_OUTBOX.c.available_at <= bindparam("now"))
+_CANDIDATES = (
+    select(_OUTBOX.c.id)
+    .where(_OUTBOX.c.platform.in_(bindparam("platforms", expanding=True)), _READY)
+    .order_by(_OUTBOX.c.id)
+    .limit(bindparam("limit"))
+)
+# Other workers skip the rows this one is about to lease rather than queue behind its lock.
+_CANDIDATES_LOCKED = _CANDIDATES.with_for_update(skip_locked=True)
+_TAKE = (
+    update(_OUTBOX)
+    .where(_OUTBOX.c.id.in_(bindparam("ids", expanding=True)), _READY)
+    .values(status="sending", available_at=bindparam("until"), lease_owner=bindparam("owner"))
+    .returning(_OUTBOX.c.id, _OUTBOX.c.platform, _OUTBOX.c.audience, _OUTBOX.c.message, _OUTBOX.c.attempts)
+)
+
+
+async def claim(tx: Executor, platforms: Sequence[str], limit: int = 100, owner: str | None = None) -> list[Claimed]:
     """Take up to `limit` rows that may be sent now, leasing them to the worker `owner`."""
     now = utcnow()
-    ready = OutboxMessage.status.in_(("pending", "sending")) & (OutboxMessage.available_at <= now)
-    candidates = (
-        select(OutboxMessage.id)
-        .where(OutboxMessage.platform.in_(platforms), ready)
-        .order_by(OutboxMessage.id)
-        .limit(limit)
-    )
-    if session.bind is not None and session.bind.dialect.name == "postgresql":
-        candidates = candidates.with_for_update(skip_locked=True)
+    candidates = _CANDIDATES_LOCKED if dialect_of(tx) == "postgresql" else _CANDIDATES
     # Two statements, not an UPDATE over a LIMIT subquery: PostgreSQL may run such a subquery more
     # than once and take more rows than asked. The UPDATE checks readiness again because on SQLite
     # another worker may take a row between this read and the write lock.
-    ids = list((await session.execute(candidates)).scalars().all())
+    ids = [row[0] for row in await tx.execute(candidates, {"platforms": list(platforms), "now": now, "limit": limit})]
     if not ids:
         return []
-    stmt = (
-        update(OutboxMessage)
-        .where(OutboxMessage.id.in_(ids), ready)
-        .values(status="sending", available_at=now + LEASE, lease_owner=owner)
-        .returning(OutboxMessage)
-        .execution_options(synchronize_session=False)
-    )
-    rows = list((await session.scalars(stmt)).all())
-    return sorted(rows, key=lambda row: row.id)
+    taken = await tx.execute(_TAKE, {"ids": ids, "now": now, "until": now + LEASE, "owner": owner})
+    return sorted((Claimed(*row) for row in taken), key=lambda row: row.id)
 
 
 # Prebuilt Core statements on the table: the dispatcher records an outcome for every message.
-_OUTBOX = OutboxMessage.__table__
 _BY_ID = _OUTBOX.c.id == bindparam("row_id")
 _SENT = (
     update(_OUTBOX)
@@ -63,6 +80,7 @@ _RETRY = (
 )
 _RELEASE = update(_OUTBOX).where(_BY_ID, _OUTBOX.c.status == "sending").values(status="pending", available_at=bindparam("at"))
 _DEAD = update(_OUTBOX).where(_BY_ID).values(status="dead", attempts=_OUTBOX.c.attempts + 1, last_error=bindparam("error"))
+_ERASE = delete(_OUTBOX).where(_BY_ID, _OUTBOX.c.status == "sending")
 
 
 _RENEW = (
@@ -72,13 +90,13 @@ _RENEW = (
 )
 
 
-async def renew(session: AsyncSession, owner: str) -> int:
+async def renew(session: Executor, owner: str) -> int:
     """Extend the leases of every row `owner` is still sending; returns how many."""
     result = await session.execute(_RENEW, {"owner": owner, "until": utcnow() + LEASE})
     return int(result.rowcount or 0)
 
 
-async def release_owned(session: AsyncSession, owner: str) -> int:
+async def release_owned(session: Executor, owner: str) -> int:
     """At start-up: rows the previous process of this identity was sending go back to pending at once."""
     stmt = update(_OUTBOX).where(_OUTBOX.c.status == "sending", _OUTBOX.c.lease_owner == owner).values(status="pending", available_at=utcnow())
     return int((await session.execute(stmt)).rowcount or 0)
@@ -91,7 +109,7 @@ async def mark_sent(session: AsyncSession, row_id: int, handle: str | None) -> N
 
 async def mark_sent_and_erase(session: AsyncSession, row_id: int, handle: str | None) -> None:
     """Sent, and gone: the farewell to a member who erased their data keeps nothing of them."""
-    await session.execute(delete(_OUTBOX).where(_BY_ID, _OUTBOX.c.status == "sending"), {"row_id": row_id})
+    await session.execute(_ERASE, {"row_id": row_id})
 
 
 async def mark_retry(session: AsyncSession, row_id: int, delay: float, error: str) -> None:
@@ -107,6 +125,41 @@ async def mark_dead(session: AsyncSession, row_id: int, error: str) -> None:
     await session.execute(_DEAD, {"row_id": row_id, "error": error[:2000]})
 
 
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """What became of one claimed row: `kind` is sent, erase (sent, then deleted), retry, release
+    or dead; `handle`, `delay` and `error` as that kind needs."""
+
+    kind: str
+    row_id: int
+    handle: str | None = None
+    delay: float = 0.0
+    error: str = ""
+
+
+async def record(tx: Executor, outcomes: Sequence[Outcome]) -> None:
+    """Record many rows' outcomes with one statement per kind (a batch, not a row at a time).
+    Each row appears once in a batch: the dispatcher claims a row once per lease."""
+    now = utcnow()
+    by_kind: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for o in outcomes:
+        if o.kind == "sent":
+            by_kind[o.kind].append({"row_id": o.row_id, "at": now, "handle": o.handle})
+        elif o.kind == "erase":
+            by_kind[o.kind].append({"row_id": o.row_id})
+        elif o.kind == "retry":
+            by_kind[o.kind].append({"row_id": o.row_id, "at": now + timedelta(seconds=o.delay), "error": o.error[:2000]})
+        elif o.kind == "release":
+            by_kind[o.kind].append({"row_id": o.row_id, "at": now + timedelta(seconds=o.delay)})
+        elif o.kind == "dead":
+            by_kind[o.kind].append({"row_id": o.row_id, "error": o.error[:2000]})
+        else:
+            raise ValueError(f"unknown outbox outcome {o.kind!r}")
+    statements = {"sent": _SENT, "erase": _ERASE, "retry": _RETRY, "release": _RELEASE, "dead": _DEAD}
+    for kind, params in by_kind.items():
+        await tx.execute(statements[kind], params)
+
+
 async def pending_count(session: AsyncSession, platforms: Sequence[str] | None = None) -> int:
     stmt = select(func.count()).select_from(OutboxMessage).where(OutboxMessage.status.in_(("pending", "sending")))
     if platforms:
@@ -114,7 +167,7 @@ async def pending_count(session: AsyncSession, platforms: Sequence[str] | None =
     return int((await session.execute(stmt)).scalar_one())
 
 
-async def next_available(session: AsyncSession, platforms: Sequence[str]) -> float | None:
+async def next_available(session: Executor, platforms: Sequence[str]) -> float | None:
     """Seconds until the next waiting row may be sent, or None if nothing waits."""
     stmt = select(func.min(OutboxMessage.available_at)).where(
         OutboxMessage.platform.in_(platforms), OutboxMessage.status.in_(("pending", "sending"))

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import OrderedDict
+from collections.abc import Sequence
 from typing import Any
 
 import aiohttp
@@ -22,10 +23,11 @@ from adapters.slack.digest_blocks import digest_blocks
 from adapters.transport import Buckets, Pacing, RetryLater, Undeliverable
 from flows.i18n import Catalog
 from flows.messages import Audience, Chart, Digest, Document, Notice, Outbound, Prompt, PromptClosed, Report
-from storage import repository as repo
+from storage import references
 from storage.database import Database
 from storage.health import WRITE_FAULTS
 from storage.models import Member, Network
+from storage.units import core_transaction
 
 log = logging.getLogger(__name__)
 
@@ -138,6 +140,21 @@ class SlackTransport:
                 raise
             return await self.clients.for_team(network_key.split(":", 1)[1])
 
+    async def warm(self, messages: Sequence[Outbound]) -> None:
+        """Before a batch goes: the DM channels of all its members not yet in memory, in one query."""
+        wanted = {
+            _dm_key(m.audience)
+            for m in messages
+            if m.audience.channel_key is None and not isinstance(m, PromptClosed) and _dm_key(m.audience) not in self._dms
+        }
+        if not wanted:
+            return
+        async with core_transaction(self.db) as tx:
+            known = await references.load_many(tx, wanted)
+        for key, data in known.items():
+            if data.get("channel"):
+                self._remember(self._dms, key, str(data["channel"]))
+
     async def deliver(self, message: Outbound) -> str | None:
         try:
             client = await self._client(message.audience)
@@ -208,20 +225,25 @@ class SlackTransport:
         """A channel is addressed as is; a member through their DM channel (opened once, then kept)."""
         if audience.channel_key is not None:
             return audience.target_id
-        key = f"slack:dm:{audience.key}"
+        key = _dm_key(audience)
         if key in self._dms:
             return self._dms[key]
-        async with self.db.transaction() as tx:
-            known = await repo.load_reference(tx, key)
+        async with core_transaction(self.db) as tx:
+            known = await references.load(tx, key)
         if known and known.get("channel"):
             channel = str(known["channel"])
         else:
             response = await self._api(client, "conversations.open", users=audience.target_id)
             channel = str(response["channel"]["id"])
             try:
-                async with self.db.transaction() as tx:
-                    await repo.save_reference(tx, key, "slack", {"channel": channel})
+                async with core_transaction(self.db) as tx:
+                    await references.save(tx, key, "slack", {"channel": channel})
             except WRITE_FAULTS:  # only a cache of conversations.open: the message still goes (say, "could not save")
                 log.warning("slack: could not keep the DM channel of a member: the database cannot be written")
         self._remember(self._dms, key, channel)
         return channel
+
+
+def _dm_key(audience: Audience) -> str:
+    """Where a member's DM channel id is kept (conversation_refs)."""
+    return f"slack:dm:{audience.key}"

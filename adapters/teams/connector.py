@@ -7,6 +7,7 @@ tokens) and talks only to Bot Framework hosts. Without one it is in local-develo
 
 from __future__ import annotations
 
+import functools
 import logging
 
 import aiohttp
@@ -21,6 +22,8 @@ from microsoft_agents.hosting.core.authorization import (
 )
 from microsoft_agents.hosting.core.connector import ConnectorClientBase
 from microsoft_agents.hosting.core.connector.client import UserTokenClient
+from microsoft_agents.hosting.core.connector.client.connector_client import AttachmentsOperations
+from microsoft_agents.hosting.core.connector.get_product_info import get_product_info
 from microsoft_agents.hosting.core.connector.teams import TeamsConnectorClient
 from microsoft_agents.hosting.core.security import _SSRFConnector
 from microsoft_agents.hosting.core.security._middleware import _validator_middleware
@@ -126,9 +129,7 @@ class ConnectorFactory(ChannelServiceClientFactoryBase):
                 return await provider.get_access_token(resource, wanted)
 
         endpoint = service_url if service_url.endswith("/") else service_url + "/"
-        client = TeamsConnectorClient(endpoint=endpoint, token="", session=self._session(endpoint, token))
-        client._conversations = CleanConversations(client.client)
-        return client
+        return _TeamsClient(self._session(endpoint, token))
 
     async def create_user_token_client(
         self, context: TurnContext, claims_identity: ClaimsIdentity, use_anonymous: bool = False
@@ -142,6 +143,27 @@ class ConnectorFactory(ChannelServiceClientFactoryBase):
             client = UserTokenClient(app_id=app_id, endpoint=AuthenticationConstants.AGENTS_SDK_OAUTH_URL, token="", session=session)
             self._token_clients[app_id] = client
         return client
+
+
+@functools.cache
+def _user_agent() -> str:
+    return get_product_info()
+
+
+class _TeamsClient(TeamsConnectorClient):
+    """The SDK's Teams connector client, with our clean conversation operations.
+
+    The SDK's constructor works out its User-Agent from the installed packages' metadata (a scan of
+    site-packages) every time, and the SDK asks for a client on every inbound turn and every
+    proactive send: that scan was most of a Teams message's CPU. The User-Agent is the same for the
+    whole process, so it is worked out once; the rest is what the SDK's constructor sets up.
+    """
+
+    def __init__(self, session: aiohttp.ClientSession) -> None:  # not the SDK's: see above
+        session.headers.update({"Accept": "application/json", "Content-Type": "application/json", "User-Agent": _user_agent()})
+        self.client = session
+        self._attachments = AttachmentsOperations(session)
+        self._conversations = CleanConversations(session)
 
 
 def build_adapter(settings: Settings) -> tuple[CloudAdapter, ConnectorFactory, AgentAuthConfiguration]:

@@ -11,13 +11,12 @@ import asyncio
 import logging
 import time
 from collections import OrderedDict
+from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import select
-
-from storage import repository as repo
-from storage.models import ConversationReference
+from storage import references as refs
 from storage.database import Database
+from storage.units import Executor, core_transaction
 
 PLATFORM = "teams"
 log = logging.getLogger(__name__)
@@ -47,11 +46,21 @@ class References:
         data = self._cached(key)
         if data is not None:
             return data
-        async with self.db.transaction() as tx:
-            data = await repo.load_reference(tx, key)
+        async with core_transaction(self.db) as tx:
+            data = await refs.load(tx, key)
         if data is not None:
             self._remember(key, data)
         return data
+
+    async def load_many(self, keys: Iterable[str]) -> None:
+        """Bring the stored references of `keys` into memory with one query (a batch about to go)."""
+        missing = [key for key in keys if self._cached(key) is None]
+        if not missing:
+            return
+        async with core_transaction(self.db) as tx:
+            found = await refs.load_many(tx, missing)
+        for key, data in found.items():
+            self._remember(key, data)
 
     async def keep(self, full: dict[str, dict[str, Any]], partial: dict[str, dict[str, Any]] | None = None) -> None:
         """Store what changed: the same reference again writes nothing; a partial one (a user known
@@ -60,12 +69,12 @@ class References:
         changed = {k: v for k, v in full.items() if self._cached(k) != v}
         if not changed and not partial:
             return
-        async with self.db.transaction() as tx:
+        async with core_transaction(self.db) as tx:
+            stored = await refs.load_many(tx, changed)
             for key, data in changed.items():
-                stored = await repo.load_reference(tx, key)
-                if stored != data:
-                    await repo.save_reference(tx, key, PLATFORM, data)
-                if stored is None:
+                if stored.get(key) != data:
+                    await refs.save(tx, key, PLATFORM, data)
+                if key not in stored:
                     _first_contact(key, data)
             await self._keep_partial(tx, partial)
         for key, data in changed.items():
@@ -77,7 +86,7 @@ class References:
         if data is not None:
             return data
         async with self.db.connect() as conn:
-            data = (await conn.execute(select(ConversationReference.data).where(ConversationReference.key == key))).scalar_one_or_none()
+            data = await refs.load(conn, key)
         if data is not None:
             self._remember(key, data)
         return data
@@ -95,20 +104,20 @@ class References:
 
     async def _store_partial(self, partial: dict[str, dict[str, Any]]) -> None:
         try:
-            async with self.db.transaction() as tx:
+            async with core_transaction(self.db) as tx:
                 await self._keep_partial(tx, partial)
         except Exception:  # the members stay reachable from memory; the next roster read retries
             log.exception("could not store Teams references of %d roster members", len(partial))
 
-    async def _keep_partial(self, tx: Any, partial: dict[str, dict[str, Any]]) -> None:
+    async def _keep_partial(self, tx: Executor, partial: dict[str, dict[str, Any]]) -> None:
         """A partial reference (from a roster) never replaces a full one the bot already has."""
+        stored = await refs.load_many(tx, partial) if partial else {}
         for key, data in partial.items():
-            stored = await repo.load_reference(tx, key)
-            if stored is None:
-                await repo.save_reference(tx, key, PLATFORM, data)
+            if key not in stored:
+                await refs.save(tx, key, PLATFORM, data)
                 _first_contact(key, data)
             else:
-                self._remember(key, stored)
+                self._remember(key, stored[key])
 
     async def flush(self) -> None:
         """Wait for offered references to be stored (at shutdown, and in tests)."""
