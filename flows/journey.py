@@ -124,6 +124,16 @@ async def where_you_are(turn: Turn) -> str:
     return "\n".join(lines)
 
 
+def practice_buttons(turn: Turn) -> tuple[tuple[str, str], ...]:
+    """Buttons for the step's practice and the picture: on Teams `stage` is the member's card."""
+    buttons = []
+    if turn.network.u_stage in ASK_BUTTONS:
+        command, label = ASK_BUTTONS[turn.network.u_stage]
+        buttons.append((turn.t(label), command))
+    buttons.append((turn.t("u_button_journey"), "journey"))
+    return tuple(buttons)
+
+
 async def show(turn: Turn) -> None:
     text = await where_you_are(turn)
     if turn.is_coordinator and turn.network.u_stage:
@@ -132,7 +142,7 @@ async def show(turn: Turn) -> None:
         text += "\n\n" + "\n".join([turn.t("u_stage_so_far", number=number, title=title(turn, number)), *evidence_lines(turn, found[number])])
         if number < U_STEPS:
             text += "\n" + turn.t("u_stage_next_hint")
-    turn.reply_text(text)
+    turn.emit(Notice(Audience.member(turn.member.key), text, turn.lang, practice_buttons(turn) if turn.network.u_stage else ()))
 
 
 async def journey_lines(turn: Turn) -> tuple[list[str], dict[int, StepEvidence]]:
