@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import JSON, Integer, String, Text, cast, column, delete, or_, select, table, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage.journey_erasure import texts_of as journey_texts
 from storage.models import AuditEntry, ConversationReference, Member, MemberSession, OutboxMessage, Response
 
 
@@ -25,6 +26,7 @@ async def forget_member(session: AsyncSession, member: Member) -> dict[str, int]
     their account, and the installer's user fields of a Slack installation they made.
     """
     answers = (await session.execute(select(Response.value_text).where(Response.member_id == member.id))).scalars().all()
+    answers = [*answers, *await journey_texts(session, member.id)]  # facts, proposals, journal (cascade-deleted)
     user_id = member.key.rsplit(":", 1)[-1]
     # Short names and answers ("Al", "yes") would match inside other people's messages: the key
     # always counts, a name or user id from four characters, an answer from eight.
