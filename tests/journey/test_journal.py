@@ -76,9 +76,11 @@ async def test_no_report_export_or_coordinator_command_reaches_a_journal_entry(c
 
 def test_only_the_journal_and_the_members_own_data_read_entries() -> None:
     """No report, export or coordinator module selects from the journal: the table is named only
-    where its author reads it (flows/journal.py, my-data in flows/practices.py) and where
-    journey evidence counts its writers (flows/journey_evidence.py)."""
-    allowed = {"storage/models.py", "flows/journal.py", "flows/practices.py", "flows/journey_evidence.py", "storage/migrations/versions/0013_journey.py"}
+    where its author reads it (flows/journal.py, my-data in flows/practices.py), where journey
+    evidence counts its writers (flows/journey_evidence.py) and where forget-me scrubs copies of
+    the author's own entries (storage/journey_erasure.py)."""
+    allowed = {"storage/models.py", "flows/journal.py", "flows/practices.py", "flows/journey_evidence.py", "storage/journey_erasure.py",
+               "storage/migrations/versions/0013_journey.py"}
     found = set()
     for path in ROOT.rglob("*.py"):
         relative = path.relative_to(ROOT).as_posix()
