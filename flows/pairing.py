@@ -10,11 +10,14 @@ that suits them best, making one trio.
 from __future__ import annotations
 
 import random
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
-# Exact local improvement costs O(pairs²) a pass; above this many members one pass is enough.
-IMPROVE_LIMIT = 400
+# Up to this many members every allowed pair is weighed and improved pass by pass (O(n²)); a
+# bigger network weighs a random sample of partners for each member and mends random pairs of
+# pairs, so 2,000 members pair in well under a second (benchmarks/pairing.py).
+FULL_LIMIT = 200
+SAMPLE = 48
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,15 +67,17 @@ def make_groups(people: Sequence[Candidate], ctx: Context, seed: int | None = No
     rng = random.Random(seed)
     pool = list(people)
     rng.shuffle(pool)  # ties in score are broken differently each round
-    jitter = {frozenset((a.key, b.key)): rng.random() for i, a in enumerate(pool) for b in pool[i + 1 :]} if len(pool) <= IMPROVE_LIMIT else {}
+    full = len(pool) <= FULL_LIMIT
+    jitter = {frozenset((a.key, b.key)): rng.random() for i, a in enumerate(pool) for b in pool[i + 1 :]} if full else {}
 
     def weight(a: Candidate, b: Candidate) -> float:
         if not allowed(a, b, ctx):
             return float("-inf")
         return score(a, b, ctx) + jitter.get(frozenset((a.key, b.key)), rng.random())
 
-    options = {p.key: sum(1 for q in pool if allowed(p, q, ctx)) for p in pool}
-    pool.sort(key=lambda p: options[p.key])  # the hardest to place choose first
+    if full:
+        options = {p.key: sum(1 for q in pool if allowed(p, q, ctx)) for p in pool}
+        pool.sort(key=lambda p: options[p.key])  # the hardest to place choose first
     free = {p.key: p for p in pool}
     pairs: list[list[Candidate]] = []
     left: list[Candidate] = []
@@ -80,13 +85,16 @@ def make_groups(people: Sequence[Candidate], ctx: Context, seed: int | None = No
         if person.key not in free:
             continue
         del free[person.key]
-        best = max(free.values(), key=lambda q: weight(person, q), default=None)
-        if best is None or not allowed(person, best, ctx):
+        best = _best(person, list(free.values()), weight, rng, full)
+        if best is None:
             left.append(person)
             continue
         del free[best.key]
         pairs.append([person, best])
-    _improve(pairs, weight, passes=3 if len(pool) <= IMPROVE_LIMIT else 1)
+    if full:
+        _improve(pairs, weight, passes=3)
+    else:
+        _improve_sampled(pairs, weight, rng, tries=10 * len(pairs))
     unplaced: list[Candidate] = []
     for person in left:
         fits = [g for g in pairs if len(g) == 2 and all(allowed(person, other, ctx) for other in g)]
@@ -97,7 +105,31 @@ def make_groups(people: Sequence[Candidate], ctx: Context, seed: int | None = No
     return pairs, unplaced
 
 
-def _improve(pairs: list[list[Candidate]], weight, passes: int) -> None:  # type: ignore[no-untyped-def]
+Weight = Callable[[Candidate, Candidate], float]
+
+
+def _best(person: Candidate, free: list[Candidate], weight: Weight, rng: random.Random, full: bool) -> Candidate | None:
+    """The best allowed partner among the free (or a sample of them, widened if none is allowed)."""
+    pools = [free] if full or len(free) <= SAMPLE else [rng.sample(free, SAMPLE), free]
+    for candidates in pools:
+        best = max(candidates, key=lambda q: weight(person, q), default=None)
+        if best is not None and weight(person, best) > float("-inf"):
+            return best
+    return None
+
+
+def _improve_sampled(pairs: list[list[Candidate]], weight: Weight, rng: random.Random, tries: int) -> None:
+    for _ in range(tries if len(pairs) > 1 else 0):
+        i, j = rng.sample(range(len(pairs)), 2)
+        (a, b), (c, d) = pairs[i], pairs[j]
+        now = weight(a, b) + weight(c, d)
+        for x, y, z, w in ((a, c, b, d), (a, d, b, c)):
+            if weight(x, y) + weight(z, w) > now + 1e-9:
+                pairs[i], pairs[j] = [x, y], [z, w]
+                break
+
+
+def _improve(pairs: list[list[Candidate]], weight: Weight, passes: int) -> None:
     """Swap partners between two pairs while that raises their total: greedy picks leave the last
     members poor choices, and this mends most of it."""
     for _ in range(passes):

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 # Where each step sits: x across the page, y on the level bands (routine at the top).
 POSITIONS = {1: (3.55, 3.0), 2: (3.75, 2.0), 3: (4.0, 1.0), 4: (4.25, 0.1), 5: (4.6, -0.75), 6: (5.3, -1.25),
              7: (6.0, -0.75), 8: (6.55, 1.0), 9: (6.8, 2.0), 10: (7.0, 3.0)}
-BANDS = (("routine", 2.5, 3.5), ("open-mind", 1.5, 2.5), ("open-heart", 0.5, 1.5), ("open-will", -1.7, 0.5))
+BANDS = (("routine", 2.5, 3.5), ("open-mind", 1.5, 2.5), ("open-heart", 0.5, 1.5), ("open-will", -2.0, 0.5))
 BAND_COLOURS = {"routine": "#f1f3f5", "open-mind": "#e7f0f7", "open-heart": "#e6f4f1", "open-will": "#fbeee6"}
 STATE_COLOURS = {"done": "#2a9d8f", "current": "#e76f51", "ahead": "#ced4da"}
 
@@ -36,7 +36,7 @@ def draw(title: str, steps: Sequence[StepMark], levels: dict[str, str], legend: 
 
     figure, axis = plt.subplots(figsize=(10.5, 8.2))
     axis.set_xlim(0, 10.6)
-    axis.set_ylim(-2.3, 4.1)
+    axis.set_ylim(-2.1, 4.1)
     axis.axis("off")
     for name, low, high in BANDS:
         axis.axhspan(low, high, color=BAND_COLOURS[name], zorder=0)
