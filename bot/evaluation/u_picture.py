@@ -69,7 +69,7 @@ def draw(title: str, steps: Sequence[StepMark], levels: dict[str, str], legend: 
     axis.text(0.15, 3.85, ends[0], ha="left", va="center", fontsize=11, color="#6c757d")
     axis.text(10.45, 3.85, ends[1], ha="right", va="center", fontsize=11, color="#6c757d")
     handles = [Line2D([], [], marker="o", linestyle="", markersize=13, markerfacecolor=STATE_COLOURS[s], markeredgecolor="#212529" if s == "current" else "white") for s in ("done", "current", "ahead")]
-    axis.legend(handles, [legend[s] for s in ("done", "current", "ahead")], loc="lower center", bbox_to_anchor=(0.5, -0.04), ncol=3, frameon=False, fontsize=12)
+    axis.legend(handles, [legend[s] for s in ("done", "current", "ahead")], loc="lower center", bbox_to_anchor=(0.5, -0.09), ncol=3, frameon=False, fontsize=12)
     axis.set_title(title, loc="left", fontsize=16, fontweight="bold")
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png", dpi=110, bbox_inches="tight")
