@@ -25,7 +25,6 @@ from storage.models import JournalEntry, SharedLine, utcnow
 MAX_ENTRY = 4000
 MAX_LINE = 280
 PROMPTS = {4: 3, 5: 3}  # journal_prompt_<step>_<n> in the catalogue
-SHOWN = 5
 
 
 def prompt_key(step: int, when: object = None) -> str:

@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from bot.app import build_core
 from storage.models import ActorProposal, Fact, IntroMember, IntroOptOut, JournalEntry, Prototype
 from tests.conftest import Console, make_settings
-from tests.core.test_erasure import BOB_KEY, NAME, NEEDLES, UID, Bob, Recorder, forms, traces
+from tests.core.test_erasure import NAME, NEEDLES, UID, Bob, Recorder, forms, traces
 
 FACT = "Ferry-lines 4471 carry most clients"  # bob's fact, copied into alice's `fact list`
 

@@ -9,7 +9,7 @@ from itertools import combinations
 
 from sqlalchemy import select
 
-from flows.messages import Document, Notice, Prompt
+from flows.messages import Document, Prompt
 from storage import repository as repo
 from storage.models import OutboxMessage, utcnow
 from tests.conftest import Console
