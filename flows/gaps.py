@@ -39,6 +39,8 @@ def gap_lines(turn: Turn, members: Sequence[Member]) -> list[str]:
             lines.append(turn.t("gaps_missing", what=turn.t(f"side_{side}")))
         elif thin(sides[side], total, len(SIDES)):
             lines.append(turn.t("gaps_thin", what=turn.t(f"side_{side}"), count=sides[side]))
+    if len(lines) == 1 and total:
+        lines.append(turn.t("gaps_all_present"))
     organisations = Counter(m.organisation.casefold() for m in members if m.organisation)
     alone = sum(1 for count in organisations.values() if count == 1)
     lines.append(turn.t("gaps_organisations", count=len(organisations), alone=alone))

@@ -54,6 +54,10 @@ async def my_intro(turn: Turn) -> tuple[IntroBatch, IntroMember, list[Member]] |
     return batch, place, others
 
 
+def _day(turn: Turn, when: datetime) -> str:
+    return turn.t("u_date", d=when.day, m=when.month, y=when.year)
+
+
 def describe(turn: Turn, member: Member, lang: str) -> str:
     parts = [p for p in (member.organisation, turn.catalog.t(lang, f"sector_{member.sector}") if member.sector else None) if p]
     return f"{member.display_name} ({', '.join(parts)})" if parts else member.display_name
@@ -131,14 +135,16 @@ async def _start(turn: Turn) -> None:
     crossing = sum(1 for g in groups if len({sector[c.key] for c in g}) > 1)
     trios = sum(1 for g in groups if len(g) == 3)
     await repo.audit(turn.tx, turn.network.id, turn.member.key, "intro_start", batch=batch.id, groups=len(groups))
-    lines = [turn.t("intro_made", count=len(groups), members=sum(len(g) for g in groups), trios=trios, crossing=crossing)]
+    lines = [turn.t("intro_made", count=len(groups), members=sum(len(g) for g in groups), crossing=crossing)]
+    if trios:
+        lines.append(turn.t("intro_trios", count=trios))
     if unplaced:
         lines.append(turn.t("intro_unplaced", count=len(unplaced)))
     if opted:
         lines.append(turn.t("intro_opted_count", count=len(opted)))
     if found.round_id is None:
         lines.append(turn.t("intro_no_map"))
-    lines.append(turn.t("intro_follow_up_when", date=batch.follow_up_at.date().isoformat()))
+    lines.append(turn.t("intro_follow_up_when", date=_day(turn, batch.follow_up_at)))
     turn.reply_text("\n".join(lines))
 
 
@@ -154,7 +160,7 @@ async def _met(turn: Turn, words: list[str]) -> None:
     if place.follow_up is not None:  # answered before the follow-up was due: it need not come
         await turn.tx.execute(delete(OutboxMessage).where(OutboxMessage.id == place.follow_up, OutboxMessage.status == "pending", OutboxMessage.audience == turn.member.key))
         place.follow_up = None
-    turn.reply("intro_met_thanks" if place.met else "intro_not_yet_thanks", others=", ".join(o.display_name for o in others))
+    turn.reply("intro_met_thanks" if place.met else "intro_not_yet_thanks", others=turn.t("intro_and").join(o.display_name for o in others))
 
 
 async def knowing_mean(turn: Turn, before: datetime | None = None, after: datetime | None = None) -> tuple[float | None, int]:
@@ -188,7 +194,7 @@ async def _status(turn: Turn) -> None:
     new_ties = {frozenset((a.key, b.key)) for g in met_groups for i, (_, a) in enumerate(g) for _, b in g[i + 1 :]}
     after = figures(members, found.ties | new_ties)
     before = batch.before
-    lines = [turn.t("intro_status", date=batch.created_at.date().isoformat(), count=len(groups), answered=answered, met=len(met_groups))]
+    lines = [turn.t("intro_status", date=_day(turn, batch.created_at), count=len(groups), answered=answered, met=len(met_groups))]
     lines.append(turn.t("intro_figures", ties_before=before.get("ties", 0), ties_after=after["ties"], cross_before=before.get("cross_sector", 0), cross_after=after["cross_sector"],
                         isolated_before=before.get("isolated", 0), isolated_after=after["isolated"]))
     then, _ = await knowing_mean(turn, before=batch.created_at)

@@ -104,14 +104,14 @@ async def test_walk_through_steps_one_to_four(core, console: Console) -> None:
     open_for_bob = texts(await console.command("bob", "stage")).split("Open for you:")[1]
     assert "meet " in open_for_bob and all(p in open_for_bob for p in partners)
     out = await console.command("bob", "intro met yes")
-    assert "Great that you met" in texts(out)
+    assert "Great that you and " in texts(out) and " met!" in texts(out)
     async with core.db.transaction() as tx:
         waiting = (await tx.execute(select(OutboxMessage.audience).where(OutboxMessage.available_at > utcnow() + timedelta(days=6)))).scalars().all()
     assert "console:local:bob" not in waiting and len(waiting) == 6  # bob answered, so his follow-up is withdrawn
     assert "Nothing is open for you" in texts(await console.command("bob", "stage"))
     # Knowing each other before and after: the meeting adds the group's ties across sectors.
     status = texts(await console.command("alice", "intro status"))
-    assert "3 groups; 1 members have answered, 1 groups have met" in status
+    assert "3 groups. Members who have answered: 1; groups that have met: 1." in status
     before, after = (int(x) for x in status.split("ties across sectors ")[1].split(",")[0].split(" → "))
     assert (before, after) == (0, len(list(combinations(bob_group, 2))))
     await console.command("alice", "stage next confirm")

@@ -51,7 +51,7 @@ async def test_step_three_intros_in_finnish_on_slack(slack: SlackHarness) -> Non
     click = slack.block_action("UBEN", "DBEN", intro.result["ts"], button(intro.args["blocks"], "intro met yes"))
     await slack.interaction(click)
     await slack.deliver()
-    assert any("Hienoa, että tapasitte" in c.args["text"] for c in slack.posts_to("DBEN"))
+    assert any("Hienoa, että sinä ja " in c.args["text"] for c in slack.posts_to("DBEN"))
     async with slack.core.db.transaction() as tx:
         assert [p.met for p in (await tx.execute(select(IntroMember).where(IntroMember.met.is_not(None)))).scalars()] == [True]
 
