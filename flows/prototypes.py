@@ -3,23 +3,28 @@
 `prototype add "hypothesis" [owner=@member] [test="next test"]`, `prototype list [open|mine|all]`,
 `prototype update N test="…" status=testing|paused owner=@member hypothesis="…" lesson="…"`,
 `prototype done N ["lesson learned"]`. Anyone may add; the owner, whoever added it and the
-coordinators may change it. An owner whose open prototype has not been updated for two weeks is
-asked about it in `stage` and App Home (flows/practices.py).
+coordinators may change it. Two weeks after each change the owner gets a check-in ("how did the
+test go?"), and an open prototype not updated for two weeks is shown in their `stage` and App Home
+(flows/practices.py).
 """
 
 from __future__ import annotations
 
-from sqlalchemy import or_, select
+from datetime import timedelta
+
+from sqlalchemy import delete, or_, select
 
 from flows.arguments import ArgumentError, parse_id
+from flows.messages import Audience, Notice, to_json
 from flows.turn import Refused, Turn
 from storage import repository as repo
-from storage.models import Member, Prototype, utcnow
+from storage.models import Member, OutboxMessage, Prototype, utcnow
 
 STATUSES = ("idea", "testing", "paused", "done", "dropped")
 OPEN = ("idea", "testing", "paused")
 FIELDS = ("test", "status", "owner", "hypothesis", "lesson")
 MAX_TEXT = 1000
+CHECK_IN = timedelta(days=14)
 
 
 async def _member(turn: Turn, word: str) -> Member:
@@ -72,6 +77,26 @@ async def _apply(turn: Turn, row: Prototype, fields: dict[str, str]) -> None:
     row.updated_at = utcnow()
 
 
+async def _check_in(turn: Turn, row: Prototype) -> None:
+    """Hold back a check-in to the owner two weeks from now, replacing the one waiting; none once
+    the prototype is done or dropped. It is an outbox row with a later `available_at`."""
+    if row.check_in is not None:
+        await turn.tx.execute(delete(OutboxMessage).where(OutboxMessage.id == row.check_in, OutboxMessage.status == "pending"))
+        row.check_in = None
+    owner = await turn.tx.get(Member, row.owner_id) if row.owner_id else None
+    if owner is None or row.status not in OPEN:
+        return
+    lang = owner.language or turn.network.language
+    text = turn.catalog.t(lang, "prototype_check_in", id=row.id, hypothesis=row.hypothesis[:200], test=row.next_test or "–")
+    buttons = ((turn.catalog.t(lang, "prototype_button_mine"), "prototype list mine"),)
+    ask = Notice(Audience.member(owner.key), text, lang, buttons)
+    now = utcnow()
+    message = OutboxMessage(platform=ask.audience.platform, audience=ask.audience.key, message=to_json(ask), available_at=now + CHECK_IN, created_at=now)
+    turn.tx.add(message)
+    await turn.tx.flush()
+    row.check_in = message.id
+
+
 def line(turn: Turn, row: Prototype, owners: dict[int, str]) -> str:
     return turn.t("prototype_line", id=row.id, hypothesis=row.hypothesis, status=turn.t(f"prototype_status_{row.status}"), owner=owners.get(row.owner_id or 0, "–"),
                   test=row.next_test or "–", lesson=row.lesson or "–")
@@ -91,6 +116,7 @@ async def prototype(turn: Turn, words: list[str]) -> None:
         await _apply(turn, row, {k: v for k, v in fields.items() if k != "hypothesis"})
         turn.tx.add(row)
         await turn.tx.flush()
+        await _check_in(turn, row)
         turn.reply("prototype_added", id=row.id)
     elif sub in ("list", "lista"):
         which = words[1].lower() if len(words) > 1 else "open"
@@ -115,13 +141,17 @@ async def prototype(turn: Turn, words: list[str]) -> None:
         if plain or not fields:
             raise ArgumentError("prototype_update_usage")
         await _apply(turn, row, fields)
+        await _check_in(turn, row)
         turn.reply("prototype_updated", id=row.id)
     elif sub in ("done", "valmis", "klar"):
         if len(words) < 2:
             raise ArgumentError("prototype_done_usage")
         row = await _get(turn, words[1])
         lesson = " ".join(words[2:]).strip()
+        if len(lesson) > MAX_TEXT:
+            raise ArgumentError("prototype_too_long", max=MAX_TEXT)
         await _apply(turn, row, {"status": "done", **({"lesson": lesson} if lesson else {})})
+        await _check_in(turn, row)
         turn.reply("prototype_done", id=row.id)
     else:
         raise ArgumentError("unknown_subcommand", verb="prototype", value=sub, choices="add, list, update, done")

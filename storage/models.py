@@ -352,3 +352,5 @@ class Prototype(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
     done_at: Mapped[datetime | None] = mapped_column()
+    # The outbox row of the next check-in to the owner, held back two weeks; moved on each update.
+    check_in: Mapped[int | None] = mapped_column(Integer)

@@ -5,12 +5,19 @@ from __future__ import annotations
 import json
 from datetime import timedelta
 
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from flows.messages import Document
-from storage.models import Prototype, utcnow
+from storage.models import OutboxMessage, Prototype, utcnow
 from tests.conftest import Console
 from tests.journey.helpers import texts
+
+
+async def check_ins(core) -> list[str]:  # type: ignore[no-untyped-def]
+    """Whom a prototype check-in waits for, held back about two weeks."""
+    async with core.db.transaction() as tx:
+        rows = (await tx.execute(select(OutboxMessage).where(OutboxMessage.available_at > utcnow() + timedelta(days=13)))).scalars().all()
+    return [r.audience for r in rows if "Check-in on your prototype #1" in r.message["text"]]
 
 
 async def test_prototype_register_add_list_update_done(core, console: Console) -> None:
@@ -18,11 +25,13 @@ async def test_prototype_register_add_list_update_done(core, console: Console) -
     await console.command("bob", "help")
     out = await console.command("bob", 'prototype add "If the city and the firms share one intake form, clients wait less" test="Try it in two offices"')
     assert "Prototype #1 is in the register" in texts(out)
+    assert await check_ins(core) == ["console:local:bob"]  # the owner is asked in two weeks
     listing = texts(await console.command("cara", "prototype list"))
     assert "share one intake form" in listing and "idea, owner Bob" in listing and "Try it in two offices" in listing
     # Only the owner, whoever added it, or a coordinator may change it.
     assert "Only the owner of prototype #1" in texts(await console.command("cara", "prototype update 1 status=testing"))
     await console.command("bob", 'prototype update 1 status=testing test="Count waiting days in March" owner=cara')
+    assert await check_ins(core) == ["console:local:cara"]  # one check-in, moved to the new owner
     listing = texts(await console.command("alice", "prototype list"))
     assert "testing, owner Cara" in listing and "Count waiting days in March" in listing
     # The owner sees it open in `stage`, and is asked about it once it has not moved for two weeks.
@@ -33,6 +42,7 @@ async def test_prototype_register_add_list_update_done(core, console: Console) -
     assert "has not been updated for two weeks" in texts(await console.command("cara", "stage"))
     await console.command("cara", 'prototype done 1 "One form is not enough: the firms need a shared calendar too"')
     assert "prototype #1" not in texts(await console.command("cara", "stage"))
+    assert await check_ins(core) == []  # done: no more check-ins
     assert "No prototypes" in texts(await console.command("alice", "prototype list"))
     done = texts(await console.command("alice", "prototype list all"))
     assert "done" in done and "shared calendar" in done

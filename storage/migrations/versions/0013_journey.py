@@ -125,6 +125,7 @@ def upgrade() -> None:
         sa.Column("created_at", sa.DateTime(), nullable=False),
         sa.Column("updated_at", sa.DateTime(), nullable=False),
         sa.Column("done_at", sa.DateTime(), nullable=True),
+        sa.Column("check_in", sa.Integer(), nullable=True),
     )
     op.create_index("ix_prototypes_network_id", "prototypes", ["network_id"])
     op.create_index("ix_prototypes_owner_id", "prototypes", ["owner_id"])
