@@ -13,8 +13,7 @@ from storage.database import Database
 async def journey(turn: Turn, words: list[str]) -> None:
     from bot.evaluation.u_picture import StepMark, draw
 
-    await flow_journey.journey(turn, words)
-    _, found = await flow_journey.journey_lines(turn)
+    found = await flow_journey.journey_reply(turn)
     current = turn.network.u_stage
     marks, details = [], []
     for number, step in found.items():

@@ -168,7 +168,13 @@ def dates(turn: Turn, step: StepEvidence) -> str:
 
 async def journey(turn: Turn, words: list[str]) -> None:
     """`journey` as text (the bot adds the U picture, bot/journey_chart.py)."""
-    lines, _ = await journey_lines(turn)
+    await journey_reply(turn)
+
+
+async def journey_reply(turn: Turn) -> dict[int, StepEvidence]:
+    """Reply with the journey's text; the evidence it was made from, for the picture."""
+    lines, found = await journey_lines(turn)
     mine = await repo.responses_of_member(turn.tx, turn.member.id)
     lines.append(turn.t("journey_mine", count=len(mine)))
     turn.reply_text("\n".join(lines))
+    return found
