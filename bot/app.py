@@ -72,7 +72,7 @@ class Core:
 
 def _extensions(core_config: EngineConfig, settings: Settings, db: Database) -> None:
     """Optional parts that add verbs to the engine (scheduling, reporting), when present."""
-    for module_name in ("bot.scheduling.commands", "bot.evaluation.commands"):
+    for module_name in ("bot.scheduling.commands", "bot.evaluation.commands", "bot.journey_chart"):
         try:
             module = __import__(module_name, fromlist=["register"])
         except ModuleNotFoundError as exc:

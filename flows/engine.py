@@ -6,7 +6,7 @@ import logging
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
-from flows import member_commands, network_commands, round_commands
+from flows import facts, gaps, intros, journal, journey, member_commands, network_commands, prototypes, round_commands
 from flows.arguments import ArgumentError, as_int, split_command
 from flows.events import CommandIssued, InboundEvent, MemberAnswered, MemberJoined, MessageReceived, NetworkRef
 from flows.messages import Audience, Notice, Outbound, Prompt, to_json
@@ -26,14 +26,23 @@ COMMANDS: dict[str, CommandHandler] = {
     "checkin": round_commands.checkin,
     "reflect": round_commands.reflect,
     "pulse": round_commands.pulse,
-    "stage": network_commands.stage,
-    "journey": network_commands.journey,
+    "stage": journey.stage,
+    "journey": journey.journey,
     "lang": network_commands.lang,
     "network": network_commands.network,
     "members": member_commands.members,
     "my-data": member_commands.my_data,
     "forget-me": member_commands.forget_me,
     "export": member_commands.export,
+    # U journey (issue 14)
+    "fact": facts.fact,
+    "gaps": gaps.gaps,
+    "actor": gaps.actor,
+    "intro": intros.intro,
+    "journal": journal.journal,
+    "päiväkirja": journal.journal,
+    "dagbok": journal.journal,
+    "prototype": prototypes.prototype,
 }
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from flows.arguments import ArgumentError, parse_arguments, parse_id, parse_timezone
 from flows.definition import LANGUAGES
+from flows import practices
 from flows.events import MemberRef
 from flows.messages import Audience, Document, Notice
 from flows.rounds import ensure_member
@@ -138,9 +139,11 @@ async def my_data(turn: Turn, words: list[str]) -> None:
     if votes:
         shown_votes = ", ".join(f"#{v['round']} {v['theme']}. {v['label']}" for v in votes[:20])
         lines.append(turn.t("mydata_votes", count=len(votes), votes=shown_votes))
+    journey_data = await practices.member_data(turn)
+    lines.append(practices.member_data_line(turn, journey_data))
     lines.append(turn.t("mydata_footer"))
     turn.reply_text("\n".join(lines))
-    content = json.dumps({"profile": profile, "answers": records, "anonymous_rounds_taken_part_in": taken, "theme_votes": votes}, ensure_ascii=False, indent=2).encode()
+    content = json.dumps({"profile": profile, "answers": records, "anonymous_rounds_taken_part_in": taken, "theme_votes": votes, **journey_data}, ensure_ascii=False, indent=2).encode()
     turn.emit(Document(Audience.member(m.key), content, "my-data.json", "application/json", turn.t("mydata_file"), turn.lang))
 
 

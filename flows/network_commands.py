@@ -1,16 +1,13 @@
-"""Verbs about the network's journey and the member's own settings: help, stage, journey, lang."""
+"""Verbs about the network and the member's own settings: help, network, lang. The U journey's
+`stage` and `journey` are in flows/journey.py."""
 
 from __future__ import annotations
 
-from flows.arguments import ArgumentError, parse_audience, parse_int
+from flows.arguments import ArgumentError, parse_audience
 from flows.definition import LANGUAGES
 from flows.messages import Audience, Notice
 from flows.turn import Turn
 from storage import repository as repo
-from storage.models import Round
-from sqlalchemy import select, func
-
-U_STEPS = 10
 
 
 HELP_ALL = ("all", "kaikki", "alla")
@@ -51,45 +48,6 @@ def stage_text(turn: Turn, number: int) -> str:
     level = turn.t(f"level_{flow.u_stage.level}") if flow and flow.u_stage else ""
     side = turn.t(f"side_{flow.u_stage.side}") if flow and flow.u_stage else ""
     return turn.t("stage_line", number=number, title=title, level=level, side=side)
-
-
-async def stage(turn: Turn, words: list[str]) -> None:
-    sub = words[0].lower() if words else "show"
-    if sub == "show":
-        turn.reply_text(stage_text(turn, turn.network.u_stage))
-        return
-    turn.require_coordinator()
-    if sub == "next":
-        target = turn.network.u_stage + 1
-    elif sub == "set" and len(words) > 1:
-        target = parse_int(words[1], "stage_range", 1, U_STEPS)
-    else:
-        raise ArgumentError("stage_usage")
-    if not 1 <= target <= U_STEPS:
-        raise ArgumentError("stage_range", value=target)
-    turn.network.u_stage = target
-    await repo.audit(turn.tx, turn.network.id, turn.member.key, "stage_set", stage=target)
-    turn.reply_text(turn.t("stage_moved") + "\n" + stage_text(turn, target) + "\n" + turn.t("stage_hint", number=target))
-
-
-async def journey(turn: Turn, words: list[str]) -> None:
-    """The network's path so far: where on the U it is, and the rounds it has been through."""
-    lines = [turn.t("journey_header"), stage_text(turn, turn.network.u_stage)]
-    stmt = (
-        select(Round.flow_id, func.count(), func.max(Round.opens_at))
-        .where(Round.network_id == turn.network.id)
-        .group_by(Round.flow_id)
-        .order_by(func.max(Round.opens_at).desc())
-    )
-    rows = (await turn.tx.execute(stmt)).all()
-    for flow_id, count, last in rows:
-        flow = turn.config.flows.get(flow_id)
-        lines.append(turn.t("journey_line", title=flow.title[turn.lang] if flow else flow_id, count=count, last=last.date().isoformat()))
-    if not rows:
-        lines.append(turn.t("journey_empty"))
-    mine = await repo.responses_of_member(turn.tx, turn.member.id)
-    lines.append(turn.t("journey_mine", count=len(mine)))
-    turn.reply_text("\n".join(lines))
 
 
 async def network(turn: Turn, words: list[str]) -> None:

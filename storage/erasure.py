@@ -14,6 +14,7 @@ from sqlalchemy import JSON, Integer, String, Text, cast, column, delete, or_, s
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.digests import forget_answers
+from storage.journey_erasure import texts_of as journey_texts
 from storage.models import AuditEntry, ConversationReference, Member, MemberSession, OutboxMessage, Response, ThemeVote
 
 
@@ -26,6 +27,7 @@ async def forget_member(session: AsyncSession, member: Member) -> dict[str, int]
     their account, and the installer's user fields of a Slack installation they made.
     """
     answers = (await session.execute(select(Response.value_text).where(Response.member_id == member.id))).scalars().all()
+    answers = [*answers, *await journey_texts(session, member.id)]  # facts, proposals, journal (cascade-deleted)
     user_id = member.key.rsplit(":", 1)[-1]
     # Short names and answers ("Al", "yes") would match inside other people's messages: the key
     # always counts, a name or user id from four characters, an answer from eight.

@@ -286,3 +286,128 @@ class ThemeVote(Base):
     theme_id: Mapped[int] = mapped_column(ForeignKey("round_themes.id", ondelete="CASCADE"))
     member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"))
     voted_at: Mapped[datetime] = mapped_column(default=utcnow)
+# U journey (issue 14): the journey's moves, the practices of steps 1-5 and 8.
+
+
+class StageMove(Base):
+    """One move of the network on the U: when each step began, for its evidence and the picture."""
+
+    __tablename__ = "stage_moves"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    network_id: Mapped[int] = mapped_column(ForeignKey("networks.id", ondelete="CASCADE"), index=True)
+    from_step: Mapped[int] = mapped_column(Integer)
+    to_step: Mapped[int] = mapped_column(Integer)
+    # True when the coordinator confirmed the move although the step left had no evidence at all.
+    without_evidence: Mapped[bool] = mapped_column(Boolean, default=False)
+    moved_by: Mapped[int | None] = mapped_column(ForeignKey("members.id", ondelete="SET NULL"))
+    moved_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Fact(Base):
+    """Step 1: a fact and its source in the network's shared fact base; erased with its author."""
+
+    __tablename__ = "facts"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    network_id: Mapped[int] = mapped_column(ForeignKey("networks.id", ondelete="CASCADE"), index=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"), index=True)
+    text: Mapped[str] = mapped_column(Text)
+    source: Mapped[str | None] = mapped_column(String(500))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ActorProposal(Base):
+    """Step 2: an actor a member proposes to invite, to fill a gap in the network."""
+
+    __tablename__ = "actor_proposals"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    network_id: Mapped[int] = mapped_column(ForeignKey("networks.id", ondelete="CASCADE"), index=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    organisation: Mapped[str | None] = mapped_column(String(200))
+    sector: Mapped[str | None] = mapped_column(String(10))
+    side: Mapped[str | None] = mapped_column(String(10))
+    reason: Mapped[str | None] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(10), default="proposed")  # proposed | invited
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    invited_at: Mapped[datetime | None] = mapped_column()
+
+
+class IntroBatch(Base):
+    """Step 3: one round of cross-sector introductions, with the map's figures when it was made."""
+
+    __tablename__ = "intro_batches"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    network_id: Mapped[int] = mapped_column(ForeignKey("networks.id", ondelete="CASCADE"), index=True)
+    # Figures of the network map at pairing time (ties, cross-sector ties, density, members).
+    before: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    follow_up_at: Mapped[datetime] = mapped_column()
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("members.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class IntroMember(Base):
+    """A member's place in an intro group, and whether they say they met."""
+
+    __tablename__ = "intro_members"
+    __table_args__ = (UniqueConstraint("batch_id", "member_id"), Index("ix_intro_members_member", "member_id"))
+    id: Mapped[int] = mapped_column(primary_key=True)
+    batch_id: Mapped[int] = mapped_column(ForeignKey("intro_batches.id", ondelete="CASCADE"))
+    grp: Mapped[int] = mapped_column(Integer)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"))
+    met: Mapped[bool | None] = mapped_column(Boolean)
+    answered_at: Mapped[datetime | None] = mapped_column()
+    # The outbox row of the "did you meet?" follow-up, held back a week; withdrawn if they answer first.
+    follow_up: Mapped[int | None] = mapped_column(Integer)
+
+
+class IntroOptOut(Base):
+    """Members who do not want to be introduced; they are never paired."""
+
+    __tablename__ = "intro_opt_outs"
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"), primary_key=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class JournalEntry(Base):
+    """Steps 4-5: a private journal entry. Only its author reads it (flows/journal.py); no report,
+    export or coordinator command selects from this table, and forget-me erases it (cascade)."""
+
+    __tablename__ = "journal_entries"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"), index=True)
+    u_step: Mapped[int] = mapped_column(Integer)
+    prompt: Mapped[str] = mapped_column(String(60))
+    text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class SharedLine(Base):
+    """A line a member chose to share from their journal, anonymously: no member, no time, a
+    random key and (on SQLite) no rowid; the network's pool is rewritten in random order on each
+    share, as the anonymous answer pool is (storage/anonymous.py)."""
+
+    __tablename__ = "shared_lines"
+    __table_args__ = (Index("ix_shared_lines_network", "network_id", "u_step"), {"sqlite_with_rowid": False})
+    key: Mapped[str] = mapped_column(String(32), primary_key=True)
+    network_id: Mapped[int] = mapped_column(ForeignKey("networks.id", ondelete="CASCADE"))
+    u_step: Mapped[int] = mapped_column(Integer)
+    text: Mapped[str] = mapped_column(Text)
+
+
+class Prototype(Base):
+    """Step 8: an experiment the network runs, with its hypothesis, next test and lesson."""
+
+    __tablename__ = "prototypes"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    network_id: Mapped[int] = mapped_column(ForeignKey("networks.id", ondelete="CASCADE"), index=True)
+    hypothesis: Mapped[str] = mapped_column(Text)
+    owner_id: Mapped[int | None] = mapped_column(ForeignKey("members.id", ondelete="SET NULL"), index=True)
+    next_test: Mapped[str | None] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(10), default="idea")  # idea | testing | paused | done | dropped
+    lesson: Mapped[str | None] = mapped_column(Text)
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("members.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    done_at: Mapped[datetime | None] = mapped_column()
+    # The outbox row of the next check-in to the owner, held back two weeks; moved on each update.
+    check_in: Mapped[int | None] = mapped_column(Integer)

@@ -13,7 +13,7 @@ from adapters.slack.events import command_action_id
 from adapters.slack.mrkdwn import heading_section
 from flows.events import MemberRef, NetworkRef
 from flows.i18n import Catalog
-from flows.network_commands import stage_text
+from flows.journey import where_you_are
 from flows.turn import EngineConfig, Turn, language_of
 from storage import repository as repo
 from storage.database import Database
@@ -57,8 +57,9 @@ async def home_view(db: Database, config: EngineConfig, engine: Any, network_ref
             coordinator = member.role == "coordinator"
             recent = list(await repo.responses_of_member(tx, member.id, RECENT_ANSWERS))
         if stage is None:
-            # stage_text speaks through a Turn; a read-only one is enough.
-            stage = stage_text(Turn(tx, config, network, member), network.u_stage) if member else catalog.t(lang, "stage_none")
+            # The step, what it asks of the member this week and their open practices, through a
+            # read-only Turn.
+            stage = await where_you_are(Turn(tx, config, network, member)) if member else catalog.t(lang, "stage_none")
         out.append({"type": "header", "text": bk.plain(catalog.t(lang, "slack_home_title"), 150)})
         out.append(heading_section(catalog.t(lang, "slack_home_stage"), stage))
         out.append({"type": "divider"})
