@@ -9,6 +9,7 @@ from typing import Any
 from flows import member_commands, network_commands, round_commands
 from flows.arguments import ArgumentError, as_int, split_command
 from flows.events import CommandIssued, InboundEvent, MemberAnswered, MemberJoined, MessageReceived, NetworkRef
+from flows.launch import Launcher
 from flows.messages import Audience, Notice, Outbound, Prompt, to_json
 from flows.rounds import current_step, ensure_member, join_round, may_join, prompt_for, record_answer
 from flows.turn import CommandHandler, EngineConfig, Refused, SaveFailed, Turn
@@ -42,6 +43,7 @@ class Engine:
         self.db = db
         self.config = config
         self.commands: dict[str, CommandHandler] = {**COMMANDS, **config.extra_commands}
+        self.launcher = Launcher(db, config)
         self._handlers: dict[type, Callable[[Turn, Any], Awaitable[None]]] = {
             CommandIssued: self._command,
             MemberAnswered: self._answered,
@@ -78,7 +80,9 @@ class Engine:
                     return []
                 await self._handlers[type(event)](turn, event)
                 await self.enqueue(tx, turn.out)
-                return turn.out
+            if turn.launches:
+                await self._finish_launches(turn.launches)
+            return turn.out
         except (Refused, ArgumentError) as problem:
             # Whatever the refused turn changed is rolled back; only the refusal is kept.
             async with self.db.transaction() as tx:
@@ -91,6 +95,14 @@ class Engine:
                     turn.reply_text(str(problem))
                 await self.enqueue(tx, turn.out)
                 return turn.out
+
+    async def _finish_launches(self, round_ids: list[int]) -> None:
+        """After the commit: the round and its first chunk are out while the rest is written. The
+        round is open whatever happens here; chunks left over are taken by `Launcher.run`."""
+        try:
+            await self.launcher.finish(round_ids)
+        except Exception as exc:
+            log.warning("launch of round(s) %s paused, to be finished by the launcher: %r", round_ids, exc)
 
     async def _begin(self, tx: Any, event: InboundEvent) -> Turn | None:
         if not await repo.claim_event(tx, event.idempotency_key):

@@ -72,6 +72,7 @@ class Turn:
     is_direct: bool = True
     out: list[Outbound] = field(default_factory=list)
     new_member: bool = False  # the member was first met in this turn
+    launches: list[int] = field(default_factory=list)  # rounds whose later chunks are invited after the commit
 
     @property
     def lang(self) -> str:
