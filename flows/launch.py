@@ -28,6 +28,7 @@ from storage.models import Network, Round
 
 log = logging.getLogger(__name__)
 _PLACEHOLDER = Audience.member("launch:template:member")
+PAUSE = 0.002  # seconds between two chunks
 
 
 class Invitations:
@@ -139,11 +140,16 @@ class Launcher:
     async def finish(self, round_ids: Sequence[int] | None = None) -> int:
         """Invite every waiting chunk (of these rounds); returns how many members were asked."""
         invited = 0
-        while (count := await self.invite_chunk(round_ids)) is not None:
+        while True:
+            # A real pause, not a bare yield, before every chunk (the first comes right after the
+            # command's own turn): on SQLite a chunk runs on the loop's thread, and a request that
+            # arrived meanwhile needs a few turns of the loop to be read, stored and queued for the
+            # writer ahead of the next chunk.
+            await asyncio.sleep(PAUSE)
+            count = await self.invite_chunk(round_ids)
+            if count is None:
+                return invited
             invited += count
-            # Let waiting acknowledgements and turns have the writer between two chunks.
-            await asyncio.sleep(0)
-        return invited
 
     async def run(self, interval: float = 2.0) -> None:
         """Finish launches a crash (or another process) left unfinished; keeps looking every `interval`."""
