@@ -147,8 +147,9 @@ async def enqueue_rows(tx: AsyncSession, messages: Sequence[tuple[str, str, dict
     await tx.execute(_ENQUEUE, rows)
 
 
-async def plan_chunks(tx: AsyncSession, round_id: int, member_ids: Sequence[int], size: int = CHUNK) -> int:
-    """Leave `member_ids` to be invited later, `size` to a row; returns how many rows."""
+async def plan_chunks(tx: AsyncSession, round_id: int, member_ids: Sequence[int], size: int | None = None) -> int:
+    """Leave `member_ids` to be invited later, `size` (else CHUNK) to a row; returns how many rows."""
+    size = size or CHUNK
     now = utcnow()
     rows = [{"round_id": round_id, "members": list(member_ids[i : i + size]), "created_at": now} for i in range(0, len(member_ids), size)]
     if rows:
