@@ -160,6 +160,16 @@ async def one_size(url: str, members: int, deliver_url: str | None) -> dict[str,
 
         core.engine.launcher.invite_chunk = timed_chunk
 
+    turn_ended: list[float] = []
+    finish_launches = getattr(core.engine, "_finish_launches", None)
+    if finish_launches is not None:
+
+        async def after_turn(round_ids: Any) -> None:
+            turn_ended.append(time.perf_counter())
+            await finish_launches(round_ids)
+
+        core.engine._finish_launches = after_turn
+
     clicks = asyncio.create_task(clicking())
     await asyncio.sleep(CLICK_EVERY * 3)  # clicks are under way before the launch
     started = time.perf_counter()
@@ -185,6 +195,7 @@ async def one_size(url: str, members: int, deliver_url: str | None) -> dict[str,
         "lost": len(expected - set(prompts)),
         "duplicates": sum(n - 1 for n in prompts.values() if n > 1),
         "longest_chunk": max(chunks, default=enqueue),  # the previous code: one transaction
+        "turn": (turn_ended[0] - started) if turn_ended else enqueue,
         "peak_mb": peak,
         "growth_mb": peak - memory_before,
     }
@@ -349,7 +360,7 @@ def start_fake(members: int) -> tuple[subprocess.Popen[str], str]:
 def main(options: argparse.Namespace) -> None:
     sizes = [int(s) for s in options.sizes.split(",")] + ([100_000] if options.large else [])
     base = options.database_url
-    print(f"{'members':>8} {'enqueue s':>9} {'rows':>7} {'clicks':>6} {'max ack ms':>10} {'answered p50/max ms':>19} {'chunk ms':>8} {'lost':>4} {'dup':>4} {'peak MB':>8} {'+MB':>6} {'sent/s':>7} {'d.lost':>6} {'d.dup':>5}")
+    print(f"{'members':>8} {'enqueue s':>9} {'rows':>7} {'clicks':>6} {'max ack ms':>10} {'answered p50/max ms':>19} {'turn ms':>7} {'chunk ms':>8} {'lost':>4} {'dup':>4} {'peak MB':>8} {'+MB':>6} {'sent/s':>7} {'d.lost':>6} {'d.dup':>5}")
     results = []
     for members in sizes:
         if base:
@@ -371,7 +382,7 @@ def main(options: argparse.Namespace) -> None:
         results.append(r)
         delivery = f"{r['delivery_rate']:7.0f} {r['delivery_lost']:6d} {r['delivery_duplicates']:5d}" if "delivery_rate" in r else f"{'-':>7} {'-':>6} {'-':>5}"
         print(
-            f"{members:8,d} {r['enqueue']:9.2f} {r['rows']:7d} {r['clicks']:6d} {r['max_ack'] * 1000:10.1f} {r['median_answered'] * 1000:9.1f}/{r['max_answered'] * 1000:9.1f} {r['longest_chunk'] * 1000:8.1f} "
+            f"{members:8,d} {r['enqueue']:9.2f} {r['rows']:7d} {r['clicks']:6d} {r['max_ack'] * 1000:10.1f} {r['median_answered'] * 1000:9.1f}/{r['max_answered'] * 1000:9.1f} {r['turn'] * 1000:7.1f} {r['longest_chunk'] * 1000:8.1f} "
             f"{r['lost']:4d} {r['duplicates']:4d} {r['peak_mb']:8.0f} {r['growth_mb']:6.0f} {delivery}",
             flush=True,
         )

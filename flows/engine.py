@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any
 
 from flows import member_commands, network_commands, round_commands
@@ -79,7 +79,7 @@ class Engine:
                 if turn is None:
                     return []
                 await self._handlers[type(event)](turn, event)
-                await self.enqueue(tx, turn.out)
+                await self.enqueue(tx, turn.out, turn.prepared)
             if turn.launches:
                 await self._finish_launches(turn.launches)
             return turn.out
@@ -118,8 +118,10 @@ class Engine:
             await self._welcome_first(turn)
         return turn
 
-    async def enqueue(self, tx: Any, messages: Sequence[Outbound]) -> None:
-        await repo.enqueue_many(tx, [(m.audience.platform, m.audience.key, to_json(m)) for m in messages])
+    async def enqueue(self, tx: Any, messages: Sequence[Outbound], prepared: Mapping[int, dict[str, Any]] | None = None) -> None:
+        """Into the outbox; `prepared` holds the JSON of some messages already (by id()), built in bulk."""
+        known = prepared or {}
+        await repo.enqueue_many(tx, [(m.audience.platform, m.audience.key, known.get(id(m)) or to_json(m)) for m in messages])
 
     async def network(self, tx: Any, ref: NetworkRef) -> Network:
         network = await repo.network_by_key(tx, ref.key)

@@ -59,20 +59,20 @@ class Invitations:
             self._json[lang] = (to_json(intro) if intro else None, to_json(prompt))
         return self._json[lang]
 
-    def messages(self, members: Sequence[Invitee]) -> list[Outbound]:
-        """As Outbound objects, for the replies of a turn."""
-        out: list[Outbound] = []
-        members_step = self.step.kind == "members"
-        for member in members:
-            intro, prompt = self._templates(member.language or self.network_language)
-            audience = Audience.member(member.key)
-            if intro is not None:
-                out.append(dataclasses.replace(intro, audience=audience))
-            if members_step:
-                options = tuple(Option(m.key, m.display_name) for m in self.everyone if m.id != member.id)
-                out.append(dataclasses.replace(prompt, audience=audience, options=options))
+    def messages(self, members: Sequence[Invitee]) -> list[tuple[Outbound, dict[str, Any]]]:
+        """As Outbound objects for the replies of a turn, each with its outbox JSON (as `to_json`
+        gives it, without walking each message)."""
+        rows = self.rows(members)
+        out: list[tuple[Outbound, dict[str, Any]]] = []
+        for _, key, data in rows:
+            template = self._templates(data["language"])[0 if data["type"] == "notice" else 1]
+            assert template is not None
+            audience = Audience.member(key)
+            if data["type"] == "prompt" and self.step.kind == "members":
+                options = tuple(Option(o["value"], o["label"]) for o in data["options"])
+                out.append((dataclasses.replace(template, audience=audience, options=options), data))
             else:
-                out.append(dataclasses.replace(prompt, audience=audience))
+                out.append((dataclasses.replace(template, audience=audience), data))
         return out
 
     def rows(self, members: Sequence[Invitee]) -> list[tuple[str, str, dict[str, Any]]]:
@@ -126,7 +126,7 @@ class Launcher:
                 return 0
             network = await tx.get(Network, round_.network_id)
             assert network is not None
-            members = await fanout.invitees(tx, ids)
+            members = await fanout.invitees(tx, round_.network_id, ids)
             step = flow.steps[0]
             added = await fanout.add_sessions(tx, round_.id, members, flow.version, step.id, round_.anonymous)
             if round_.delivery == "dm":

@@ -110,12 +110,14 @@ async def open_round(
     # The command's own turn invites the first chunk; a bigger audience waits in launch chunks,
     # each invited later in a short transaction of its own (flows/launch.py).
     now, later = (ids, []) if all_at_once else (ids[:fanout.CHUNK], ids[fanout.CHUNK:])
-    members = await fanout.invitees(turn.tx, now)
+    members = await fanout.invitees(turn.tx, turn.network.id, now)
     added = await fanout.add_sessions(turn.tx, round_.id, members, flow.version, first.id, round_.anonymous)
     if mode == "dm":
         everyone = await fanout.everyone(turn.tx, turn.network.id) if first.kind == "members" else ()
         invitations = Invitations(turn.config, flow, round_, turn.network.language, everyone)
-        turn.out.extend(invitations.messages([m for m in members if m.id in added]))
+        for message, data in invitations.messages([m for m in members if m.id in added]):
+            turn.out.append(message)
+            turn.prepared[id(message)] = data
     if later:
         await fanout.plan_chunks(turn.tx, round_.id, later)
         turn.launches.append(round_.id)

@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import JSON, Integer, String, Text, cast, column, delete, or_, select, table, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage.fanout import forget_invitee
 from storage.models import AuditEntry, ConversationReference, Member, MemberSession, OutboxMessage, Response
 
 
@@ -41,6 +42,7 @@ async def forget_member(session: AsyncSession, member: Member) -> dict[str, int]
     await session.execute(update(audit_log).where(_mentions(audit_log.c.detail, needles)).values(detail={}))
     await _forget_in_outbox(session, member.key, needles)
     await _forget_installer(session, user_id)
+    await forget_invitee(session, member.network_id, member.id)
     await session.delete(member)
     return {"answers": int(answered.rowcount or 0), "sessions": int(sessions.rowcount or 0)}
 

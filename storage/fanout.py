@@ -16,11 +16,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, delete, func, insert, select, update
+from sqlalchemy import bindparam, delete, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import LaunchChunk, Member, MemberSession, OutboxMessage, utcnow
+from storage.models import LaunchChunk, Member, MemberSession, OutboxMessage, Round, utcnow
 
 CHUNK = 250  # members per transaction: about 25 ms of writing on SQLite, the longest a click waits behind a launch
 _IN_LIMIT = 5000  # ids per IN list (SQLite allows 32,766 bound values per statement)
@@ -86,12 +86,14 @@ async def upsert_members(tx: AsyncSession, network_id: int, people: Sequence[tup
     return sorted(ids)
 
 
-async def invitees(tx: AsyncSession, ids: Sequence[int]) -> list[Invitee]:
-    """The members with these ids that still exist (one may have erased their data meanwhile)."""
+async def invitees(tx: AsyncSession, network_id: int, ids: Sequence[int]) -> list[Invitee]:
+    """The members of the network with these ids that still exist (one may have erased their data
+    meanwhile, and SQLite may give a deleted member's id to someone new)."""
     found: list[Invitee] = []
     columns = (_MEMBERS.c.id, _MEMBERS.c.key, _MEMBERS.c.display_name, _MEMBERS.c.language)
     for start in range(0, len(ids), _IN_LIMIT):
-        stmt = select(*columns).where(_MEMBERS.c.id.in_(ids[start : start + _IN_LIMIT])).order_by(_MEMBERS.c.id)
+        part = ids[start : start + _IN_LIMIT]
+        stmt = select(*columns).where(_MEMBERS.c.network_id == network_id, _MEMBERS.c.id.in_(part)).order_by(_MEMBERS.c.id)
         found.extend(Invitee(*row) for row in (await tx.execute(stmt)).all())
     return found
 
@@ -190,5 +192,12 @@ async def waiting(tx: AsyncSession, round_ids: Sequence[int] | None = None) -> i
     return sum(len(members) for members in (await tx.execute(stmt)).scalars().all())
 
 
-async def has_chunks(tx: AsyncSession) -> bool:
-    return bool((await tx.execute(select(func.count()).select_from(_CHUNKS))).scalar_one())
+async def forget_invitee(tx: AsyncSession, network_id: int, member_id: int) -> None:
+    """Erasure: the member is taken off the waiting invitations of their network's rounds."""
+    rounds = select(Round.__table__.c.id).where(Round.__table__.c.network_id == network_id)
+    rows = (await tx.execute(select(_CHUNKS.c.id, _CHUNKS.c.members).where(_CHUNKS.c.round_id.in_(rounds)))).all()
+    for chunk_id, members in rows:
+        if member_id in members:
+            rest = [m for m in members if m != member_id]
+            stmt = update(_CHUNKS).where(_CHUNKS.c.id == chunk_id).values(members=rest) if rest else delete(_CHUNKS).where(_CHUNKS.c.id == chunk_id)
+            await tx.execute(stmt)

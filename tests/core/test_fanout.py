@@ -5,6 +5,7 @@ twice. Chunks are made small here so that a few hundred members make many of the
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from collections import Counter
 from typing import Any
 
@@ -12,7 +13,7 @@ import pytest
 from sqlalchemy import func, insert, select
 
 from bot.app import Core, build_core
-from flows.messages import Notice, Prompt
+from flows.messages import Audience, Notice, Prompt, to_json
 from storage import fanout
 from storage.models import LaunchChunk, Member, MemberSession, OutboxMessage, Response, Round, utcnow
 from tests.conftest import Console, make_settings
@@ -76,6 +77,14 @@ async def test_a_launch_bigger_than_a_chunk_asks_everyone_once(core: Core, conso
     assert 0 < sum(isinstance(m, Prompt) for m in out) <= CHUNK
     prompts = await _prompts(core, round_.id)
     assert set(prompts) == everyone and set(prompts.values()) == {1}
+    # What is queued is what the turn's own prompt says, for a member of the first chunk and one
+    # of the last alike (built in bulk, not message by message).
+    first = next(m for m in out if isinstance(m, Prompt))
+    async with core.db.transaction() as tx:
+        stored = {a: m for a, m in (await tx.execute(select(OutboxMessage.audience, OutboxMessage.message))).all() if m["type"] == "prompt"}
+    assert stored[first.audience.key] == to_json(first)
+    last_key = sorted(everyone)[-1]
+    assert stored[last_key] == to_json(dataclasses.replace(first, audience=Audience.member(last_key)))
     sessions = await _sessions(core, round_.id)
     assert len(sessions) == MEMBERS + 2 and all(s.status == "open" and s.step_id == "trust-1" for s in sessions)
     # An anonymous round's sessions carry nothing that could turn up again beside an answer.
@@ -227,3 +236,18 @@ async def test_a_member_who_erased_their_data_before_their_chunk_is_not_asked(co
     prompts = await _prompts(core, round_.id)
     assert f"console:local:{leaving}" not in prompts
     assert set(prompts) == await _everyone(core) and set(prompts.values()) == {1}
+
+
+async def test_a_network_map_launched_in_chunks_lists_every_other_member_to_each(core: Core, console: Console) -> None:
+    await _network(core, console, extra=CHUNK * 2)
+    out = await console.command("alice", "/yhdessa reflect start network-map network")
+    round_ = await _last_round(core)
+    everyone = await _everyone(core)
+    async with core.db.transaction() as tx:
+        stored = {a: m for a, m in (await tx.execute(select(OutboxMessage.audience, OutboxMessage.message))).all() if m["type"] == "prompt"}
+    assert set(stored) == everyone
+    for key, message in stored.items():
+        assert message["prompt_ref"] == f"{round_.id}:know"
+        assert {o["value"] for o in message["options"]} == everyone - {key}
+    first = next(m for m in out if isinstance(m, Prompt))
+    assert stored[first.audience.key] == to_json(first)
