@@ -265,9 +265,9 @@ async def pg_worker(url: str) -> None:
         await tx.execute(text("SELECT 1"))
     print("ready", flush=True)
     sys.stdin.readline()
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     invited = await core.engine.launcher.finish()
-    print(json.dumps({"invited": invited, "seconds": time.perf_counter() - started}), flush=True)
+    print(json.dumps({"invited": invited, "seconds": time.perf_counter() - started, "cpu": time.process_time() - cpu}), flush=True)
     await core.db.dispose()
 
 
@@ -310,7 +310,7 @@ def pg_drop(base: str, schema: str) -> None:
     engine.dispose()
 
 
-def pg_scaling(base: str, members: int, processes: list[int]) -> list[tuple[int, float, int]]:
+def pg_scaling(base: str, members: int, processes: list[int]) -> list[tuple[int, float, int, float]]:
     results = []
     for count in processes:
         url, schema = pg_schema(base)
@@ -329,7 +329,7 @@ def pg_scaling(base: str, members: int, processes: list[int]) -> list[tuple[int,
                 w.stdin.flush()
             done = [json.loads(w.communicate()[0].strip().splitlines()[-1]) for w in workers]
             wall = time.perf_counter() - started
-            results.append((count, wall, sum(d["invited"] for d in done)))
+            results.append((count, wall, sum(d["invited"] for d in done), sum(d["cpu"] for d in done)))
         finally:
             pg_drop(base, schema)
     return results
@@ -408,8 +408,13 @@ def main(options: argparse.Namespace) -> None:
         print(f"PostgreSQL: a launch of {options.scale_members:,d} members invited by several processes ({os.cpu_count()} cores here)")
         scaling = pg_scaling(base, options.scale_members, processes)
         one = scaling[0][1]
-        for count, wall, invited in scaling:
-            print(f"  {count} process(es): {wall:.2f} s for {invited:,d} members = {invited / wall:,.0f} members/s, {one / wall:.2f}x one process")
+        for count, wall, invited, cpu in scaling:
+            print(
+                f"  {count} process(es): {wall:.2f} s for {invited:,d} members = {invited / wall:,.0f} members/s, "
+                f"{one / wall:.2f}x one process; the workers' CPU {cpu / invited * 1e6:.0f} us per member"
+            )
+        print("  (the workers' CPU per member staying flat means no contention between them: the server and the")
+        print("  workers share this machine's cores, so more processes than cores cannot go faster here)")
 
 
 if __name__ == "__main__":
