@@ -339,6 +339,7 @@ def pg_scaling(base: str, members: int, processes: list[int]) -> list[tuple[int,
 
 
 def run_size(url: str, members: int, deliver_url: str | None, root: str | None = None) -> dict[str, Any]:
+    """One size in a process of its own (its peak memory is its own), on `root`'s code."""
     command = [sys.executable, __file__, "--one", str(members), "--url", url]
     if deliver_url:
         command += ["--deliver-to", deliver_url]
@@ -357,28 +358,39 @@ def start_fake(members: int) -> tuple[subprocess.Popen[str], str]:
     return fake, f"http://127.0.0.1:{port}/api/"
 
 
+def measure(base: str | None, members: int, deliver: bool, root: str | None = None) -> dict[str, Any]:
+    """One run of one size on a fresh database (a fresh schema on PostgreSQL)."""
+    if base:
+        url, schema = pg_schema(base)
+    else:
+        url, schema = f"sqlite:///{Path(tempfile.mkdtemp(prefix='yhdessa-fanout-')) / 'fanout.db'}", ""
+    fake, deliver_url = start_fake(members) if deliver else (None, None)
+    try:
+        return run_size(url, members, deliver_url, root)
+    finally:
+        if fake is not None:
+            fake.terminate()
+            fake.wait(10)
+        if schema and base:
+            pg_drop(base, schema)
+
+
 def main(options: argparse.Namespace) -> None:
     sizes = [int(s) for s in options.sizes.split(",")] + ([100_000] if options.large else [])
     base = options.database_url
     print(f"{'members':>8} {'enqueue s':>9} {'rows':>7} {'clicks':>6} {'max ack ms':>10} {'answered p50/max ms':>19} {'turn ms':>7} {'chunk ms':>8} {'lost':>4} {'dup':>4} {'peak MB':>8} {'+MB':>6} {'sent/s':>7} {'d.lost':>6} {'d.dup':>5}")
     results = []
     for members in sizes:
-        if base:
-            url, schema = pg_schema(base)
-        else:
-            url, schema = f"sqlite:///{Path(tempfile.mkdtemp(prefix='yhdessa-fanout-')) / 'fanout.db'}", ""
-        fake = None
-        deliver_url = None
-        if options.deliver and members <= options.deliver_max:
-            fake, deliver_url = start_fake(members)
-        try:
-            r = run_size(url, members, deliver_url)
-        finally:
-            if fake is not None:
-                fake.terminate()
-                fake.wait(10)
-            if schema:
-                pg_drop(base, schema)
+        runs = []
+        for attempt in range(options.repeat):
+            deliver = options.deliver and members <= options.deliver_max and attempt == 0
+            runs.append(measure(base, members, deliver))
+        # The fastest of the runs for the times (a shared machine only ever adds time), every run
+        # for lost and duplicate prompts.
+        r = dict(min(runs, key=lambda run: run["enqueue"]))
+        r["lost"] = sum(run["lost"] for run in runs)
+        r["duplicates"] = sum(run["duplicates"] for run in runs)
+        r.update({k: v for k, v in runs[0].items() if k.startswith(("delivery", "delivered", "dead"))})
         results.append(r)
         delivery = f"{r['delivery_rate']:7.0f} {r['delivery_lost']:6d} {r['delivery_duplicates']:5d}" if "delivery_rate" in r else f"{'-':>7} {'-':>6} {'-':>5}"
         print(
@@ -392,15 +404,15 @@ def main(options: argparse.Namespace) -> None:
         print(f"growth 10,000 vs 1,000 members: {ratio:.1f}x (linear is 10x; aim within 12x)")
         print(f"enqueue per member: 1,000: {by_size[1000]['enqueue'] / 1000 * 1e6:.0f} us, 10,000: {by_size[10000]['enqueue'] / 10000 * 1e6:.0f} us")
     if options.old_tree:
-        # The same set-up and clicks on another checkout (e.g. `git archive <commit> | tar -x -C DIR`).
+        # The same set-up and clicks on another checkout (e.g. `git archive <commit> | tar -x -C DIR`),
+        # each size run right after the same size on this code, so both see the same machine.
         for members in [int(m) for m in options.old_sizes.split(",")]:
-            url = f"sqlite:///{Path(tempfile.mkdtemp(prefix='yhdessa-fanout-old-')) / 'fanout.db'}"
-            old = run_size(url, members, None, root=options.old_tree)
-            now = by_size.get(members) or run_size(f"sqlite:///{Path(tempfile.mkdtemp(prefix='yhdessa-fanout-')) / 'fanout.db'}", members, None)
+            old = min((measure(None, members, False, options.old_tree) for _ in range(options.repeat)), key=lambda run: run["enqueue"])
+            now = min((measure(None, members, False) for _ in range(options.repeat)), key=lambda run: run["enqueue"])
             print(
                 f"previous code, {members:,d} members: enqueue {old['enqueue']:.2f} s, longest click wait {old['max_answered'] * 1000:.0f} ms "
-                f"(ack {old['max_ack'] * 1000:.0f} ms); now {now['enqueue']:.2f} s and {now['max_answered'] * 1000:.0f} ms: "
-                f"{old['enqueue'] / now['enqueue']:.1f}x faster",
+                f"(ack {old['max_ack'] * 1000:.0f} ms); this code: {now['enqueue']:.2f} s and {now['max_answered'] * 1000:.0f} ms: "
+                f"enqueue {old['enqueue'] / now['enqueue']:.1f}x faster, longest click wait {old['max_answered'] / now['max_answered']:.1f}x shorter",
                 flush=True,
             )
     if base:
@@ -425,6 +437,7 @@ if __name__ == "__main__":
     parser.add_argument("--deliver-max", type=int, default=10_000, help="deliver only sizes up to this many members")
     parser.add_argument("--database-url", help="PostgreSQL: run there, and the scaling over processes")
     parser.add_argument("--processes", default="1,2,4")
+    parser.add_argument("--repeat", type=int, default=3, help="runs per size; the fastest is shown")
     parser.add_argument("--scale-members", type=int, default=10_000)
     parser.add_argument("--old-tree", help="a checkout of the previous code: the same runs there, for the comparison")
     parser.add_argument("--old-sizes", default="1000,2000", help="sizes to run on --old-tree (it grows with the square)")
