@@ -192,12 +192,20 @@ async def waiting(tx: AsyncSession, round_ids: Sequence[int] | None = None) -> i
     return sum(len(members) for members in (await tx.execute(stmt)).scalars().all())
 
 
+async def _chunks_with(tx: AsyncSession, network_id: int, member_id: int) -> list[tuple[int, int, list[int]]]:
+    rounds = select(Round.__table__.c.id).where(Round.__table__.c.network_id == network_id)
+    rows = (await tx.execute(select(_CHUNKS.c.id, _CHUNKS.c.round_id, _CHUNKS.c.members).where(_CHUNKS.c.round_id.in_(rounds)))).all()
+    return [(int(chunk_id), int(round_id), list(members)) for chunk_id, round_id, members in rows if member_id in members]
+
+
+async def invitations_waiting(tx: AsyncSession, network_id: int, member_id: int) -> list[int]:
+    """The rounds whose launch has yet to ask this member (for `my-data`)."""
+    return sorted({round_id for _, round_id, _ in await _chunks_with(tx, network_id, member_id)})
+
+
 async def forget_invitee(tx: AsyncSession, network_id: int, member_id: int) -> None:
     """Erasure: the member is taken off the waiting invitations of their network's rounds."""
-    rounds = select(Round.__table__.c.id).where(Round.__table__.c.network_id == network_id)
-    rows = (await tx.execute(select(_CHUNKS.c.id, _CHUNKS.c.members).where(_CHUNKS.c.round_id.in_(rounds)))).all()
-    for chunk_id, members in rows:
-        if member_id in members:
-            rest = [m for m in members if m != member_id]
-            stmt = update(_CHUNKS).where(_CHUNKS.c.id == chunk_id).values(members=rest) if rest else delete(_CHUNKS).where(_CHUNKS.c.id == chunk_id)
-            await tx.execute(stmt)
+    for chunk_id, _, members in await _chunks_with(tx, network_id, member_id):
+        rest = [m for m in members if m != member_id]
+        stmt = update(_CHUNKS).where(_CHUNKS.c.id == chunk_id).values(members=rest) if rest else delete(_CHUNKS).where(_CHUNKS.c.id == chunk_id)
+        await tx.execute(stmt)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import json
 from collections import Counter
 from typing import Any
 
@@ -13,7 +14,7 @@ import pytest
 from sqlalchemy import func, insert, select
 
 from bot.app import Core, build_core
-from flows.messages import Audience, Notice, Prompt, to_json
+from flows.messages import Audience, Document, Notice, Prompt, to_json
 from storage import fanout
 from storage.models import LaunchChunk, Member, MemberSession, OutboxMessage, Response, Round, utcnow
 from tests.conftest import Console, make_settings
@@ -228,10 +229,15 @@ async def test_a_member_who_erased_their_data_before_their_chunk_is_not_asked(co
     monkeypatch.undo()
     monkeypatch.setattr(fanout, "CHUNK", CHUNK)
     leaving = "m0299"  # the member with the highest id: in the last chunk
+    # Their pending invitation is theirs to see, as everything stored about them.
+    [document] = [m for m in await console.command(leaving, "/yhdessa my-data") if isinstance(m, Document)]
+    assert json.loads(document.content)["rounds_still_to_ask_you"] == [round_.id]
     await console.command(leaving, "/yhdessa forget-me")
     await console.command(leaving, "/yhdessa forget-me confirm")
     async with core.db.transaction() as tx:
         assert (await tx.execute(select(Member).where(Member.key == f"console:local:{leaving}"))).scalar_one_or_none() is None
+    async with core.db.transaction() as tx:
+        assert await fanout.waiting(tx, [round_.id]) == MEMBERS + 2 - CHUNK - 1  # off the waiting list too
     await core.engine.launcher.finish()
     prompts = await _prompts(core, round_.id)
     assert f"console:local:{leaving}" not in prompts
