@@ -161,14 +161,14 @@ async def one_size(url: str, members: int, deliver_url: str | None) -> dict[str,
         core.engine.launcher.invite_chunk = timed_chunk
 
     turn_ended: list[float] = []
-    finish_launches = getattr(core.engine, "_finish_launches", None)
+    finish_launches = getattr(core.engine, "finish_launches", None)
     if finish_launches is not None:
 
         async def after_turn(round_ids: Any) -> None:
             turn_ended.append(time.perf_counter())
             await finish_launches(round_ids)
 
-        core.engine._finish_launches = after_turn
+        core.engine.finish_launches = after_turn
 
     clicks = asyncio.create_task(clicking())
     await asyncio.sleep(CLICK_EVERY * 3)  # clicks are under way before the launch

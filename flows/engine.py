@@ -81,7 +81,7 @@ class Engine:
                 await self._handlers[type(event)](turn, event)
                 await self.enqueue(tx, turn.out, turn.prepared)
             if turn.launches:
-                await self._finish_launches(turn.launches)
+                await self.finish_launches(turn.launches)
             return turn.out
         except (Refused, ArgumentError) as problem:
             # Whatever the refused turn changed is rolled back; only the refusal is kept.
@@ -96,7 +96,7 @@ class Engine:
                 await self.enqueue(tx, turn.out)
                 return turn.out
 
-    async def _finish_launches(self, round_ids: list[int]) -> None:
+    async def finish_launches(self, round_ids: list[int]) -> None:
         """After the commit: the round and its first chunk are out while the rest is written. The
         round is open whatever happens here; chunks left over are taken by `Launcher.run`."""
         try:
