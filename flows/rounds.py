@@ -161,7 +161,9 @@ async def join_round(turn: Turn, round_: Round, flow: Flow) -> MemberSession:
     if session is None:
         session = _new_session(round_, turn.member, flow, flow.steps[0])
         turn.tx.add(session)
-        round_.invited += 1
+        # A member whom the launch has yet to ask is counted among the invited already.
+        if round_.id not in await fanout.invitations_waiting(turn.tx, turn.network.id, turn.member.id):
+            round_.invited += 1
         await turn.tx.flush()
     return session
 

@@ -17,7 +17,8 @@ from bot.app import Core, build_core
 from flows.messages import Audience, Document, Notice, Prompt, to_json
 from storage import fanout
 from storage.models import LaunchChunk, Member, MemberSession, OutboxMessage, Response, Round, utcnow
-from tests.conftest import Console, make_settings
+from flows.events import CommandIssued, MemberAnswered
+from tests.conftest import CONSOLE, Console, make_settings, member
 
 CHUNK = 40
 MEMBERS = 300
@@ -257,3 +258,40 @@ async def test_a_network_map_launched_in_chunks_lists_every_other_member_to_each
         assert {o["value"] for o in message["options"]} == everyone - {key}
     first = next(m for m in out if isinstance(m, Prompt))
     assert stored[first.audience.key] == to_json(first)
+
+
+async def test_a_member_answering_in_the_channel_before_their_chunk_is_counted_once(core: Core, console: Console, monkeypatch: pytest.MonkeyPatch) -> None:
+    from flows.events import ChannelRef
+
+    await _network(core, console)
+    _crash_after_sessions(monkeypatch)
+    channel = ChannelRef("console", "local", "console:local:#all")
+    out = await core.engine.handle(CommandIssued(CONSOLE, member("alice"), "/yhdessa pulse start trust network --in-channel --named", "launch-channel", channel=channel, is_direct=False))
+    round_ = await _last_round(core)
+    assert round_.delivery == "channel"
+    [question] = [m for m in out if isinstance(m, Prompt) and m.prompt_ref.endswith(":trust-1")]
+    monkeypatch.undo()
+    monkeypatch.setattr(fanout, "CHUNK", CHUNK)
+    # m0299 is in the last chunk, not asked yet; they answer the question posted in the channel.
+    await core.engine.handle(MemberAnswered(CONSOLE, member("m0299"), question.prompt_ref, "4", "early-click", channel=channel))
+    await core.engine.launcher.finish()
+    round_ = await _last_round(core)
+    sessions = await _sessions(core, round_.id)
+    assert len(sessions) == round_.invited == MEMBERS + 2
+    [early] = [s for s in sessions if s.answered]
+    assert early.answered == ["trust-1"]  # their answer stands: the chunk did not open a second session
+
+
+def _crash_after_sessions(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every chunk after the command's own turn fails (as if the process died while writing it)."""
+    real = fanout.add_sessions
+    calls = 0
+
+    async def dying(*args: Any, **kwargs: Any) -> set[int]:
+        nonlocal calls
+        calls += 1
+        if calls > 1:
+            raise ConnectionError("the process died mid-launch")
+        return await real(*args, **kwargs)
+
+    monkeypatch.setattr(fanout, "add_sessions", dying)
