@@ -376,11 +376,11 @@ def measure(base: str | None, members: int, deliver: bool, root: str | None = No
 
 
 def main(options: argparse.Namespace) -> None:
-    sizes = [int(s) for s in options.sizes.split(",")] + ([100_000] if options.large else [])
+    counts = [*options.sizes, *([100_000] if options.large else [])]
     base = options.database_url
     print(f"{'members':>8} {'enqueue s':>9} {'rows':>7} {'clicks':>6} {'max ack ms':>10} {'answered p50/max ms':>19} {'turn ms':>7} {'chunk ms':>8} {'lost':>4} {'dup':>4} {'peak MB':>8} {'+MB':>6} {'sent/s':>7} {'d.lost':>6} {'d.dup':>5}")
     results = []
-    for members in sizes:
+    for members in counts:
         runs = []
         for attempt in range(options.repeat):
             deliver = options.deliver and members <= options.deliver_max and attempt == 0
@@ -406,7 +406,7 @@ def main(options: argparse.Namespace) -> None:
     if options.old_tree:
         # The same set-up and clicks on another checkout (e.g. `git archive <commit> | tar -x -C DIR`),
         # each size run right after the same size on this code, so both see the same machine.
-        for members in [int(m) for m in options.old_sizes.split(",")]:
+        for members in options.old_sizes:
             old = min((measure(None, members, False, options.old_tree) for _ in range(options.repeat)), key=lambda run: run["enqueue"])
             now = min((measure(None, members, False) for _ in range(options.repeat)), key=lambda run: run["enqueue"])
             print(
@@ -416,7 +416,7 @@ def main(options: argparse.Namespace) -> None:
                 flush=True,
             )
     if base:
-        processes = [int(p) for p in options.processes.split(",")]
+        processes = options.processes
         print(f"PostgreSQL: a launch of {options.scale_members:,d} members invited by several processes ({os.cpu_count()} cores here)")
         scaling = pg_scaling(base, options.scale_members, processes)
         one = scaling[0][1]
@@ -429,23 +429,36 @@ def main(options: argparse.Namespace) -> None:
         print("  workers share this machine's cores, so more processes than cores cannot go faster here)")
 
 
+def sizes(text: str) -> list[int]:
+    """`1000,5000` as [1000, 5000]; anything else is refused with a message naming it."""
+    try:
+        values = [int(part.replace("_", "")) for part in text.split(",") if part.strip()]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a comma-separated list of whole numbers, e.g. 1000,5000") from None
+    if not values or min(values) < 1:
+        raise argparse.ArgumentTypeError(f"{text!r}: give at least one number, each 1 or more")
+    return values
+
+
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--sizes", default="1000,5000,10000")
+    parser.add_argument("--sizes", default="1000,5000,10000", type=sizes, help="comma-separated member counts")
     parser.add_argument("--large", action="store_true", help="also 100,000 members")
     parser.add_argument("--no-deliver", dest="deliver", action="store_false", help="skip delivery through the fake Slack")
     parser.add_argument("--deliver-max", type=int, default=10_000, help="deliver only sizes up to this many members")
     parser.add_argument("--database-url", help="PostgreSQL: run there, and the scaling over processes")
-    parser.add_argument("--processes", default="1,2,4")
+    parser.add_argument("--processes", default="1,2,4", type=sizes, help="worker process counts for --database-url")
     parser.add_argument("--repeat", type=int, default=3, help="runs per size; the fastest is shown")
     parser.add_argument("--scale-members", type=int, default=10_000)
     parser.add_argument("--old-tree", help="a checkout of the previous code: the same runs there, for the comparison")
-    parser.add_argument("--old-sizes", default="1000,2000", help="sizes to run on --old-tree (it grows with the square)")
+    parser.add_argument("--old-sizes", default="1000,2000", type=sizes, help="sizes to run on --old-tree (it grows with the square)")
     parser.add_argument("--one", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--url", help=argparse.SUPPRESS)
     parser.add_argument("--deliver-to", help=argparse.SUPPRESS)
     parser.add_argument("--pg-worker", help=argparse.SUPPRESS)
     options = parser.parse_args()
+    if options.old_tree and not (Path(options.old_tree) / "flows" / "rounds.py").is_file():
+        parser.error(f"--old-tree {options.old_tree}: no Yhdessä checkout there (flows/rounds.py is missing)")
     if options.pg_worker:
         asyncio.run(pg_worker(options.pg_worker))
     elif options.one:
