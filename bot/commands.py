@@ -76,6 +76,7 @@ async def run_console(core: Core, member: MemberRef) -> int:
 
     purging = asyncio.create_task(purge_outbox(core), name="outbox-purge")
     inbox = asyncio.create_task(core.inbox.run(), name="inbox")  # prunes the keys of handled events
+    launches = asyncio.create_task(core.engine.launcher.run(), name="launches")  # launches a crash left unfinished
     try:
         await loop(member, handle, deliver, pending, announce)
         if core.config.after_commit is not None:
@@ -85,7 +86,8 @@ async def run_console(core: Core, member: MemberRef) -> int:
         dispatcher.stop()
         purging.cancel()
         inbox.cancel()
-        await asyncio.gather(background, purging, inbox, return_exceptions=True)
+        launches.cancel()
+        await asyncio.gather(background, purging, inbox, launches, return_exceptions=True)
         if scheduler is not None:
             await scheduler.stop()
     return 0

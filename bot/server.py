@@ -81,6 +81,7 @@ async def serve(core: Core, adapters: list[str], host: str, port: int, ready: as
         asyncio.create_task(dispatcher.run(), name="outbox"),
         asyncio.create_task(purge_outbox(core), name="outbox-purge"),
         asyncio.create_task(core.inbox.run(), name="inbox"),
+        asyncio.create_task(core.engine.launcher.run(), name="launches"),  # launches a crash left unfinished
     ]
     for m in mounted:
         tasks += [asyncio.create_task(job(), name="adapter") for job in m.background]

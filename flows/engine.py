@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any
 
 from flows import facts, gaps, intros, journal, journey, member_commands, network_commands, prototypes, round_commands
 from flows.arguments import ArgumentError, as_int, split_command
 from flows.events import CommandIssued, InboundEvent, MemberAnswered, MemberJoined, MessageReceived, NetworkRef
+from flows.launch import Launcher
 from flows.messages import Audience, Notice, Outbound, Prompt, to_json
 from flows.rounds import current_step, ensure_member, join_round, may_join, prompt_for, record_answer
 from flows.turn import CommandHandler, EngineConfig, Refused, SaveFailed, Turn
@@ -51,6 +52,7 @@ class Engine:
         self.db = db
         self.config = config
         self.commands: dict[str, CommandHandler] = {**COMMANDS, **config.extra_commands}
+        self.launcher = Launcher(db, config)
         self._handlers: dict[type, Callable[[Turn, Any], Awaitable[None]]] = {
             CommandIssued: self._command,
             MemberAnswered: self._answered,
@@ -86,8 +88,10 @@ class Engine:
                 if turn is None:
                     return []
                 await self._handlers[type(event)](turn, event)
-                await self.enqueue(tx, turn.out)
-                return turn.out
+                await self.enqueue(tx, turn.out, turn.prepared)
+            if turn.launches:
+                await self.finish_launches(turn.launches)
+            return turn.out
         except (Refused, ArgumentError) as problem:
             # Whatever the refused turn changed is rolled back; only the refusal is kept.
             async with self.db.transaction() as tx:
@@ -100,6 +104,14 @@ class Engine:
                     turn.reply_text(str(problem))
                 await self.enqueue(tx, turn.out)
                 return turn.out
+
+    async def finish_launches(self, round_ids: list[int]) -> None:
+        """After the commit: the round and its first chunk are out while the rest is written. The
+        round is open whatever happens here; chunks left over are taken by `Launcher.run`."""
+        try:
+            await self.launcher.finish(round_ids)
+        except Exception as exc:
+            log.warning("launch of round(s) %s paused, to be finished by the launcher: %r", round_ids, exc)
 
     async def _begin(self, tx: Any, event: InboundEvent) -> Turn | None:
         if not await repo.claim_event(tx, event.idempotency_key):
@@ -115,8 +127,10 @@ class Engine:
             await self._welcome_first(turn)
         return turn
 
-    async def enqueue(self, tx: Any, messages: Sequence[Outbound]) -> None:
-        await repo.enqueue_many(tx, [(m.audience.platform, m.audience.key, to_json(m)) for m in messages])
+    async def enqueue(self, tx: Any, messages: Sequence[Outbound], prepared: Mapping[int, dict[str, Any]] | None = None) -> None:
+        """Into the outbox; `prepared` holds the JSON of some messages already (by id()), built in bulk."""
+        known = prepared or {}
+        await repo.enqueue_many(tx, [(m.audience.platform, m.audience.key, known.get(id(m)) or to_json(m)) for m in messages])
 
     async def network(self, tx: Any, ref: NetworkRef) -> Network:
         network = await repo.network_by_key(tx, ref.key)

@@ -10,7 +10,7 @@ from flows.events import MemberRef
 from flows.messages import Audience, Document, Notice
 from flows.rounds import ensure_member
 from flows.turn import Refused, Turn
-from storage import repository as repo
+from storage import fanout, repository as repo
 from storage.digests import member_votes
 from storage.export import export_rows, to_csv, to_json
 from storage.models import Member
@@ -143,7 +143,10 @@ async def my_data(turn: Turn, words: list[str]) -> None:
     lines.append(practices.member_data_line(turn, journey_data))
     lines.append(turn.t("mydata_footer"))
     turn.reply_text("\n".join(lines))
-    content = json.dumps({"profile": profile, "answers": records, "anonymous_rounds_taken_part_in": taken, "theme_votes": votes, **journey_data}, ensure_ascii=False, indent=2).encode()
+    data = {"profile": profile, "answers": records, "anonymous_rounds_taken_part_in": taken, "theme_votes": votes, **journey_data}
+    # A launch still on its way holds the member's id until it asks them (storage/fanout.py).
+    data["rounds_still_to_ask_you"] = await fanout.invitations_waiting(turn.tx, m.network_id, m.id)
+    content = json.dumps(data, ensure_ascii=False, indent=2).encode()
     turn.emit(Document(Audience.member(m.key), content, "my-data.json", "application/json", turn.t("mydata_file"), turn.lang))
 
 

@@ -13,9 +13,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from flows.answers import Answer, Invalid, parse_answer
 from flows.definition import Flow, Step
 from flows.events import ChannelRef, MemberRef
+from flows.launch import Invitations
 from flows.messages import Audience, Notice, Outbound, PromptClosed
 from flows.turn import EngineConfig, Refused, Turn, language_of, render_prompt
-from storage import anonymous, repository as repo
+from storage import anonymous, fanout, repository as repo
 from storage.models import Member, MemberSession, Network, Round, utcnow
 
 
@@ -38,19 +39,18 @@ async def ensure_member(
     return member, True
 
 
-async def audience_members(turn: Turn, audience: str) -> list[Member]:
-    """Members of `network` or of `channel:<key>` (asking the platform's directory who is there)."""
-    if audience == "network":
-        return list(await repo.members_of(turn.tx, turn.network.id))
+async def audience_ids(turn: Turn, audience: str) -> list[int]:
+    """Ids of the members of the network or of `channel:<key>` (asking the platform's directory
+    who is there, and adding the members it names that are new to us), ascending."""
     channel_key = audience.removeprefix("channel:")
-    directory = turn.config.directories.get(channel_key.split(":", 1)[0])
+    directory = turn.config.directories.get(channel_key.split(":", 1)[0]) if audience != "network" else None
     if directory is None:
-        return list(await repo.members_of(turn.tx, turn.network.id))
-    members = []
-    for ref in await directory.channel_members(channel_key):
-        member, _ = await ensure_member(turn.tx, turn.config, turn.network, ref)
-        members.append(member)
-    return members
+        return await fanout.network_member_ids(turn.tx, turn.network.id)
+    refs = await directory.channel_members(channel_key)
+    people = [(ref.key, ref.display_name or ref.user, ref.user) for ref in refs]
+    own = {ref.key for ref in refs if f"{ref.platform}:{ref.workspace}" == turn.network.key}
+    # As ensure_member: a configured key grants rights in its own workspace only, not to a guest.
+    return await fanout.upsert_members(turn.tx, turn.network.id, people, turn.config.coordinators & own)
 
 
 def prompt_for(config: EngineConfig, flow: Flow, step: Step, round_: Round, member: Member, network: Network, everyone: Sequence[Member]) -> Outbound:
@@ -71,13 +71,15 @@ async def open_round(
     schedule_id: int | None = None,
     invite: bool = True,
     delivery: str | None = None,
+    all_at_once: bool = False,
 ) -> Round:
     """Open a round of `flow` for an audience.
 
     Delivered by DM (the default), each member gets the first question; delivered in a channel
     (the flow's `delivery: channel`, or `--in-channel`), every question is posted there once and
     each member who answers is recorded on their own. Launched with no channel to post in, a
-    channel round is delivered by DM instead.
+    channel round is delivered by DM instead. `all_at_once` invites everyone in this turn (for a
+    caller that holds each member's messages back to their own time).
     """
     if audience.startswith("channel:"):
         channel_key: str | None = audience.removeprefix("channel:")
@@ -103,23 +105,31 @@ async def open_round(
     await turn.tx.flush()
     if not invite:
         return round_
-    members = await audience_members(turn, audience)
-    everyone = list(await repo.members_of(turn.tx, turn.network.id))
+    ids = await audience_ids(turn, audience)
     first = flow.steps[0]
-    for member in members:
-        turn.tx.add(_new_session(round_, member, flow, first))
-        if mode == "dm":
-            lang = language_of(member, turn.network)
-            if flow.intro:
-                turn.emit(Notice(Audience.member(member.key), flow.intro[lang], lang))
-            turn.emit(prompt_for(turn.config, flow, first, round_, member, turn.network, everyone))
+    # The command's own turn invites the first chunk; a bigger audience waits in launch chunks,
+    # each invited later in a short transaction of its own (flows/launch.py).
+    now, later = (ids, []) if all_at_once else (ids[:fanout.CHUNK], ids[fanout.CHUNK:])
+    members = await fanout.invitees(turn.tx, turn.network.id, now)
+    added = await fanout.add_sessions(turn.tx, round_.id, members, flow.version, first.id, round_.anonymous)
+    if mode == "dm":
+        everyone = await fanout.everyone(turn.tx, turn.network.id) if first.kind == "members" else ()
+        invitations = Invitations(turn.config, flow, round_, turn.network.language, everyone)
+        for message, data in invitations.messages([m for m in members if m.id in added]):
+            turn.out.append(message)
+            turn.prepared[id(message)] = data
+    if later:
+        await fanout.plan_chunks(turn.tx, round_.id, later)
+        turn.launches.append(round_.id)
     if mode == "channel" and channel_key is not None:
         target, lang = Audience.channel(channel_key), turn.network.language
         if flow.intro:
             turn.emit(Notice(target, flow.intro[lang], lang))
+        listed = await repo.members_of(turn.tx, turn.network.id) if any(step.kind == "members" for step in flow.steps) else ()
         for step in flow.steps:
-            turn.emit(render_prompt(turn.config.catalog, flow, step, round_.id, target, lang, round_.anonymous, everyone))
-    round_.invited = len(members)
+            turn.emit(render_prompt(turn.config.catalog, flow, step, round_.id, target, lang, round_.anonymous, listed))
+    # Everyone planned, so the coordinator's "N members invited" holds while the chunks go out.
+    round_.invited = len(added) + len(later)
     return round_
 
 
@@ -151,7 +161,9 @@ async def join_round(turn: Turn, round_: Round, flow: Flow) -> MemberSession:
     if session is None:
         session = _new_session(round_, turn.member, flow, flow.steps[0])
         turn.tx.add(session)
-        round_.invited += 1
+        # A member whom the launch has yet to ask is counted among the invited already.
+        if round_.id not in await fanout.invitations_waiting(turn.tx, turn.network.id, turn.member.id):
+            round_.invited += 1
         await turn.tx.flush()
     return session
 

@@ -14,6 +14,7 @@ from sqlalchemy import JSON, Integer, String, Text, cast, column, delete, or_, s
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.digests import forget_answers
+from storage.fanout import forget_invitee
 from storage.journey_erasure import texts_of as journey_texts
 from storage.models import AuditEntry, ConversationReference, Member, MemberSession, OutboxMessage, Response, ThemeVote
 
@@ -46,6 +47,7 @@ async def forget_member(session: AsyncSession, member: Member) -> dict[str, int]
     await session.execute(update(audit_log).where(_mentions(audit_log.c.detail, needles)).values(detail={}))
     await _forget_in_outbox(session, member.key, needles)
     await _forget_installer(session, user_id)
+    await forget_invitee(session, member.network_id, member.id)
     await session.delete(member)
     return {"answers": int(answered.rowcount or 0), "sessions": int(sessions.rowcount or 0)}
 

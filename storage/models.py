@@ -411,3 +411,17 @@ class Prototype(Base):
     done_at: Mapped[datetime | None] = mapped_column()
     # The outbox row of the next check-in to the owner, held back two weeks; moved on each update.
     check_in: Mapped[int | None] = mapped_column(Integer)
+class LaunchChunk(Base):
+    """Members of a round still to be invited (storage/fanout.py), a few hundred per row.
+
+    A big launch invites its first chunk in the command's own turn and leaves the rest here; each
+    chunk is then invited in a short transaction of its own that deletes the row, so a crash
+    leaves it for the next worker, and another member's click never waits for the whole launch.
+    """
+
+    __tablename__ = "launch_chunks"
+    __table_args__ = (Index("ix_launch_chunks_round", "round_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id", ondelete="CASCADE"))
+    members: Mapped[list[Any]] = mapped_column()  # member ids, ascending
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

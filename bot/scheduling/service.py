@@ -183,6 +183,7 @@ class SchedulerService:
             await firing.enqueue(tx, out, hold)
         if round_ is not None:
             log.info("scheduler: schedule #%s fired for %s: round #%s", schedule.id, due.at.isoformat(), round_.id)
+            await self.core.engine.finish_launches([round_.id])  # members beyond the first chunk
         return len(out)
 
     async def _reminders(self, now: datetime) -> int:
