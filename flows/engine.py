@@ -6,7 +6,7 @@ import logging
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
-from flows import member_commands, network_commands, round_commands
+from flows import answer_turn, member_commands, network_commands, round_commands
 from flows.arguments import ArgumentError, as_int, split_command
 from flows.events import CommandIssued, InboundEvent, MemberAnswered, MemberJoined, MessageReceived, NetworkRef
 from flows.messages import Audience, Notice, Outbound, Prompt, to_json
@@ -72,8 +72,15 @@ class Engine:
 
     async def _handle(self, event: InboundEvent) -> list[Outbound]:
         try:
-            async with self.db.transaction() as tx:
-                turn = await self._begin(tx, event)
+            # Grouped: turns arriving together commit together, each kept or refused on its own.
+            async with self.db.grouped() as tx:
+                claimed = False
+                if isinstance(event, MemberAnswered):
+                    try:
+                        return await answer_turn.answer(tx, self.config, event)
+                    except answer_turn.GeneralPath:
+                        claimed = True
+                turn = await self._begin(tx, event, claimed)
                 if turn is None:
                     return []
                 await self._handlers[type(event)](turn, event)
@@ -81,7 +88,7 @@ class Engine:
                 return turn.out
         except (Refused, ArgumentError) as problem:
             # Whatever the refused turn changed is rolled back; only the refusal is kept.
-            async with self.db.transaction() as tx:
+            async with self.db.grouped() as tx:
                 turn = await self._begin(tx, event)
                 if turn is None:
                     return []
@@ -92,8 +99,8 @@ class Engine:
                 await self.enqueue(tx, turn.out)
                 return turn.out
 
-    async def _begin(self, tx: Any, event: InboundEvent) -> Turn | None:
-        if not await repo.claim_event(tx, event.idempotency_key):
+    async def _begin(self, tx: Any, event: InboundEvent, claimed: bool = False) -> Turn | None:
+        if not claimed and not await repo.claim_event(tx, event.idempotency_key):
             return None
         network, known = await repo.network_and_member(tx, event.network.key, event.member.key)
         if network is None:
