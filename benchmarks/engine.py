@@ -1,10 +1,11 @@
 """Answers per second through the engine, beside the same SQL through stdlib sqlite3, in one run.
 
 Each answer is one MemberAnswered event through Engine.handle (a named pulse round): the
-idempotency claim, the network and member, the round and session, the response, the session's
-new step and the next prompt into the outbox. The peer is a hand-written bot doing the same six
-statements per answer with the same values (JSON, times, the next prompt as JSON) through stdlib
-sqlite3 on a copy of the same database file, answering the same events. Both run at concurrency
+idempotency claim, the network, member, round and session (one query), the response, the
+session's new step and the next prompt into the outbox. The peer is a hand-written bot running the
+engine's own statements (storage/answer_sql.SQL) with the same values (JSON, times, the next prompt
+as JSON) through stdlib sqlite3 on a copy of the same database file, answering the same events;
+both print how many statements SQLite ran per answer. Both run at concurrency
 1 (a commit per answer) and 50 (the engine with 50 turns in flight, without and with group
 commit; the peer with the 50 answers that arrived together in one transaction, a SAVEPOINT each,
 which is what group commit does), under synchronous=FULL (the default) and NORMAL.
@@ -45,6 +46,7 @@ from bot.app import Core, build_core  # noqa: E402
 from bot.settings import load_settings  # noqa: E402
 from flows.events import CommandIssued, MemberAnswered, MemberRef, NetworkRef  # noqa: E402
 from flows.messages import Prompt, to_json  # noqa: E402
+from storage.answer_sql import SQL  # noqa: E402
 from storage.inbox import digest  # noqa: E402
 
 NETWORK = NetworkRef("console", "local")
@@ -87,13 +89,19 @@ async def run_engine(core: Core, events: list[MemberAnswered], concurrency: int)
 
 
 class Peer:
-    """A hand-written bot: the same statements and values as an engine answer, stdlib sqlite3."""
+    """A hand-written bot: the engine's own statements (storage/answer_sql.SQL) with the same
+    values, through stdlib sqlite3, and nothing else."""
 
     def __init__(self, path: Path, synchronous: str, prompt: dict[str, Any]) -> None:
         self.conn = sqlite3.connect(path, isolation_level=None)
         for pragma in ("journal_mode=WAL", f"synchronous={synchronous}", "foreign_keys=ON", "busy_timeout=10000", "secure_delete=ON"):
             self.conn.execute(f"PRAGMA {pragma}")
         self.prompt = prompt
+        self.statements = 0
+        self.conn.set_trace_callback(self._count)
+
+    def _count(self, _statement: str) -> None:
+        self.statements += 1
 
     def run(self, events: list[MemberAnswered], group: int) -> float:
         began = time.perf_counter()
@@ -112,48 +120,40 @@ class Peer:
     def answer(self, event: MemberAnswered) -> None:
         c = self.conn
         now = datetime.now(timezone.utc).replace(tzinfo=None)
-        hour = now.replace(minute=0, second=0, microsecond=0)
-        claimed = c.execute(
-            "INSERT INTO inbox (key, payload, status, attempts, received_at) VALUES (?, 'null', 'done', 0, ?) "
-            "ON CONFLICT (key) DO UPDATE SET payload = 'null', status = 'done', received_at = ?, lease_until = NULL "
-            "WHERE inbox.status != 'done' RETURNING key",
-            (digest(event.idempotency_key), hour, hour),
-        ).fetchone()
-        if claimed is None:
+        at = now.strftime("%Y-%m-%d %H:%M:%S.%f")
+        hour = now.replace(minute=0, second=0, microsecond=0).strftime("%Y-%m-%d %H:%M:%S.%f")
+        if c.execute(SQL["claim"], {"key": digest(event.idempotency_key), "at": hour}).fetchone() is None:
             return
-        network_id, member_id, sector, side = c.execute(
-            "SELECT networks.id, members.id, members.sector, members.side FROM networks "
-            "LEFT JOIN members ON members.network_id = networks.id AND members.key = ? WHERE networks.key = ?",
-            (event.member.key, event.network.key),
-        ).fetchone()
         round_id, step_id = event.prompt_ref.split(":")
-        session_id, answered, submission = c.execute(
-            "SELECT member_sessions.id, member_sessions.answered, member_sessions.submission FROM rounds "
-            "LEFT JOIN member_sessions ON member_sessions.round_id = rounds.id AND member_sessions.member_id = ? "
-            "WHERE rounds.id = ? AND rounds.network_id = ? AND rounds.status = 'open'",
-            (member_id, int(round_id), network_id),
-        ).fetchone()
+        row = c.execute(SQL["context"], {"network": event.network.key, "member": event.member.key, "round": int(round_id)}).fetchone()
+        member_id, sector, side, session_id, answered, submission = row[3], row[6], row[7], row[13], row[16], row[18]
         done = [*json.loads(answered), step_id]
         c.execute(
-            "INSERT INTO responses (round_id, step_id, dimension, member_id, submission, value_num, sector, side, answered_at) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (int(round_id), step_id, step_id.split("-")[0], member_id, submission, float(event.value), sector, side, now),
+            SQL["response"],
+            {"round_id": int(round_id), "step_id": step_id, "dimension": step_id.split("-")[0], "member_id": member_id,
+             "submission": submission, "value_num": float(event.value), "value_text": None, "value_list": None,
+             "sector": sector, "side": side, "answered_at": at},
         )
         c.execute(
-            "UPDATE member_sessions SET flow_version = ?, step_id = ?, answered = ?, status = 'open', submission = ?, "
-            "held = NULL, updated_at = ?, completed_at = NULL WHERE id = ?",
-            ("v", step_id, json.dumps(done), submission, now, session_id),
+            SQL["session"],
+            {"flow_version": "v", "step_id": step_id, "answered": json.dumps(done), "status": "open", "submission": submission,
+             "held": None, "updated_at": at, "completed_at": None, "id": session_id},
         )
         message = {**self.prompt, "prompt_ref": f"{round_id}:{step_id}", "audience": {"platform": "console", "member_key": event.member.key}}
-        c.execute(
-            "INSERT INTO outbox (platform, audience, message, status, attempts, available_at, created_at) VALUES (?, ?, ?, 'pending', 0, ?, ?)",
-            ("console", event.member.key, json.dumps(message), now, now),
-        )
+        c.execute(SQL["outbox"], {"platform": "console", "audience": event.member.key, "message": json.dumps(message), "at": at})
 
 
 def count_statements(core: Core) -> list[int]:
+    """Every statement SQLite runs for the engine (through SQLAlchemy or on the driver)."""
     counted = [0]
-    event.listen(core.db.engine.sync_engine, "before_cursor_execute", lambda *_: counted.__setitem__(0, counted[0] + 1))
+
+    def traced(dbapi_connection: Any, _record: Any) -> None:
+        def count(_statement: str) -> None:
+            counted[0] += 1
+
+        dbapi_connection._connection._conn.set_trace_callback(count)  # the sqlite3 connection of the inline adapter
+
+    event.listen(core.db.engine.sync_engine, "connect", traced)
     return counted
 
 
@@ -168,12 +168,14 @@ async def sqlite_modes(folder: Path, synchronous: str, answers: int, members: in
     shutil.copy(path, copy)
     peer = Peer(copy, synchronous, prompt)
     one, unbatched, grouped = events[:ones], events[ones : ones + answers], events[ones + answers :]
+    await core.db.engine.dispose()  # new connections, traced
     counted = count_statements(core)
     rates: dict[str, float] = {}
     core.db.group_commit = True
     rates["engine c1"] = len(one) / await run_engine(core, one, 1)
     per_answer = counted[0] / len(one)
     rates["peer c1"] = len(one) / peer.run(one, 1)
+    peer_per_answer = peer.statements / len(one)
     core.db.group_commit = False
     rates["engine c50 no group"] = len(unbatched) / await run_engine(core, unbatched, CONCURRENCY)
     rates["peer c50 no group"] = len(unbatched) / peer.run(unbatched, 1)
@@ -186,6 +188,7 @@ async def sqlite_modes(folder: Path, synchronous: str, answers: int, members: in
     rates["peer c50 group"] = len(grouped) / peer.run(grouped, CONCURRENCY)
     rates["turns per group"] = turns / max(groups, 1)
     rates["statements per answer"] = per_answer
+    rates["peer statements per answer"] = peer_per_answer
     await core.close()
     return rates
 
@@ -225,7 +228,7 @@ async def sqlite_main(answers: int, members: int, profile: str | None) -> None:
     finally:
         shutil.rmtree(folder, ignore_errors=True)
     for sync, r in results.items():
-        print(f"\nsynchronous={sync}  ({r['statements per answer']:.1f} statements per engine answer, peer 6 + savepoints)")
+        print(f"\nsynchronous={sync}  (statements per answer at c1: engine {r['statements per answer']:.1f}, peer {r['peer statements per answer']:.1f})")
         for mode in ("c1", "c50 no group", "c50 group"):
             engine, peer = r[f"engine {mode}"], r[f"peer {mode}"]
             print(f"  {mode:<13} engine {engine:>7,.0f} answers/s   same SQL via sqlite3 {peer:>7,.0f}/s   engine/peer {engine / peer:.2f}")

@@ -3,14 +3,15 @@
 This is the turn every click and card submit is, so it runs on storage/answer_sql.py (plain
 statements on the driver, plain rows) and touches no mapped object. Whatever is not that turn
 (a new member or network, a name to refresh, a round the member joins by answering, a member
-select, which lists the other members) goes the general way: `answer` returns None before it has
-written anything but the idempotency claim, and the engine carries on in the same transaction.
+select, which lists the other members) goes the general way: `answer` raises GeneralPath, its
+savepoint (claim included) is rolled back, and the engine runs the general turn instead.
 The rules are those of flows/rounds.record_answer, which the general way and typed answers use.
 """
 
 from __future__ import annotations
 
 import secrets
+from dataclasses import replace
 from typing import Any
 
 from sqlalchemy import select
@@ -20,15 +21,18 @@ from flows.answers import Answer, Invalid, parse_answer
 from flows.arguments import as_int
 from flows.definition import Flow, Step
 from flows.events import MemberAnswered
-from flows.messages import Audience, Notice, Outbound, PromptClosed, to_json
+from flows.messages import Audience, Notice, Outbound, Prompt, PromptClosed, to_json
 from flows.turn import EngineConfig, Refused, render_prompt
 from storage import anonymous
 from storage.answer_sql import AnswerContext, AnswerStatements
 from storage.models import Round, utcnow
 
 
+PROMPT_CACHE = 2048  # rendered prompts kept (round x step x language)
+
+
 class GeneralPath(Exception):
-    """Not a plain answer: the engine's general turn handles it (the claim is already made)."""
+    """Not a plain answer: the engine's general turn handles it (nothing of this one is kept)."""
 
 
 async def answer(tx: AsyncSession, config: EngineConfig, event: MemberAnswered) -> list[Outbound]:
@@ -58,8 +62,9 @@ async def answer(tx: AsyncSession, config: EngineConfig, event: MemberAnswered) 
     following = flow.next_step(step.id, set(answered))
     if step.kind == "members" or (following is not None and following.kind == "members"):
         raise GeneralPath  # a member select lists the other members: the general way reads them
-    out = await _record(tx, sql, config, context, flow, step, following, answered, event)
-    await sql.enqueue([(m.audience.platform, m.audience.key, to_json(m)) for m in out], now)
+    prepared: dict[int, dict[str, Any]] = {}  # the JSON of prompts rendered from the cache
+    out = await _record(tx, sql, config, context, flow, step, following, answered, event, prepared)
+    await sql.enqueue([(m.audience.platform, m.audience.key, prepared.get(id(m)) or to_json(m)) for m in out], now)
     return out
 
 
@@ -81,6 +86,7 @@ async def _record(
     following: Step | None,
     answered: list[str],
     event: MemberAnswered,
+    prepared: dict[int, dict[str, Any]],
 ) -> list[Outbound]:
     lang = context.language
     me = Audience.member(event.member.key)
@@ -88,7 +94,7 @@ async def _record(
     result = parse_answer(step, event.value, lang, config.catalog.words(lang, "skip_words"), None)
     if isinstance(result, Invalid):
         problem = config.catalog.t(lang, result.key, **result.values)
-        return [Notice(me, config.catalog.t(lang, "invalid_answer", problem=problem), lang), _prompt(config, flow, step, context, me)]
+        return [Notice(me, config.catalog.t(lang, "invalid_answer", problem=problem), lang), _prompt(config, flow, step, context, me, prepared)]
     out: list[Outbound] = []
     changes: dict[str, Any] = {
         "answered": answered,
@@ -118,7 +124,7 @@ async def _record(
     else:
         changes.update(step_id=following.id, flow_version=flow.version)
         if context.delivery == "dm":
-            out.append(_prompt(config, flow, following, context, me))
+            out.append(_prompt(config, flow, following, context, me, prepared))
     await sql.update_session(context.session_id, changes)
     return out
 
@@ -137,9 +143,21 @@ async def _opened(tx: AsyncSession, round_id: int) -> Any:
     return (await tx.execute(select(rounds.c.opens_at).where(rounds.c.id == round_id))).scalar_one()
 
 
-def _prompt(config: EngineConfig, flow: Flow, step: Step, context: AnswerContext, audience: Audience) -> Outbound:
+def _prompt(config: EngineConfig, flow: Flow, step: Step, context: AnswerContext, audience: Audience, prepared: dict[int, dict[str, Any]]) -> Prompt:
+    """The step's prompt for this member: every member of a round gets the same one but for the
+    audience, so it is rendered (and made JSON) once per round, step and language."""
     assert context.round_id is not None
-    return render_prompt(config.catalog, flow, step, context.round_id, audience, context.language, context.anonymous)
+    key = (flow.id, flow.version, step.id, context.round_id, context.language, context.anonymous)
+    cached = config.prompts.get(key)
+    if cached is None:
+        if len(config.prompts) >= PROMPT_CACHE:
+            config.prompts.clear()  # rounds come and go: start afresh rather than grow
+        rendered = render_prompt(config.catalog, flow, step, context.round_id, audience, context.language, context.anonymous)
+        cached = config.prompts[key] = (rendered, to_json(rendered))
+    prompt, data = cached
+    personal = replace(prompt, audience=audience)
+    prepared[id(personal)] = {**data, "audience": {name: getattr(audience, name) for name in audience.__dataclass_fields__}}
+    return personal
 
 
 def _response(context: AnswerContext, step: Step, answer: Answer) -> dict[str, Any]:

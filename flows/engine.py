@@ -72,15 +72,15 @@ class Engine:
 
     async def _handle(self, event: InboundEvent) -> list[Outbound]:
         try:
+            if isinstance(event, MemberAnswered):
+                try:
+                    async with self.db.grouped(orm=False) as tx:
+                        return await answer_turn.answer(tx, self.config, event)
+                except answer_turn.GeneralPath:
+                    pass  # nothing of it was kept: the general turn below does it all
             # Grouped: turns arriving together commit together, each kept or refused on its own.
             async with self.db.grouped() as tx:
-                claimed = False
-                if isinstance(event, MemberAnswered):
-                    try:
-                        return await answer_turn.answer(tx, self.config, event)
-                    except answer_turn.GeneralPath:
-                        claimed = True
-                turn = await self._begin(tx, event, claimed)
+                turn = await self._begin(tx, event)
                 if turn is None:
                     return []
                 await self._handlers[type(event)](turn, event)
@@ -99,8 +99,8 @@ class Engine:
                 await self.enqueue(tx, turn.out)
                 return turn.out
 
-    async def _begin(self, tx: Any, event: InboundEvent, claimed: bool = False) -> Turn | None:
-        if not claimed and not await repo.claim_event(tx, event.idempotency_key):
+    async def _begin(self, tx: Any, event: InboundEvent) -> Turn | None:
+        if not await repo.claim_event(tx, event.idempotency_key):
             return None
         network, known = await repo.network_and_member(tx, event.network.key, event.member.key)
         if network is None:

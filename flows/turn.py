@@ -47,6 +47,9 @@ class EngineConfig:
     extra_commands: dict[str, CommandHandler] = field(default_factory=dict)
     extra_help: list[str] = field(default_factory=list)
     after_commit: "AfterCommit | None" = None
+    # Rendered prompts and their JSON by (flow, version, step, round, language, anonymous), for
+    # the answer turn (flows/answer_turn.py): the same for every member but the audience.
+    prompts: dict[tuple[Any, ...], tuple[Prompt, dict[str, Any]]] = field(default_factory=dict)
 
 
 class Refused(Exception):
