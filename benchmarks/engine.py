@@ -25,6 +25,7 @@ import argparse
 import asyncio
 import json
 import multiprocessing
+import os
 import secrets
 import shutil
 import sqlite3
@@ -264,9 +265,9 @@ def _pg_worker(url: str, events: list[MemberAnswered], concurrency: int, barrier
         warm = [CommandIssued(NETWORK, e.member, "/yhdessa stage", f"warm-{secrets.token_hex(6)}") for e in events[:concurrency]]
         await asyncio.gather(*(core.engine.handle(w) for w in warm))
         barrier.wait()
-        began = time.perf_counter()
+        began, cpu = time.perf_counter(), time.process_time()
         await run_engine(core, events, concurrency)
-        results.put(time.perf_counter() - began)
+        results.put((time.perf_counter() - began, time.process_time() - cpu))
         await core.close()
 
     asyncio.run(run())
@@ -291,14 +292,19 @@ async def postgres_main(base: str, answers: int, members: int, concurrency: int)
             for w in workers:
                 w.start()
             barrier.wait()
-            elapsed = max(results.get() for _ in workers)
+            measured = [results.get() for _ in workers]
             for w in workers:
                 w.join()
+            elapsed, cpu = max(m[0] for m in measured), sum(m[1] for m in measured)
             rates[processes] = len(chunk) / elapsed
-            print(f"PostgreSQL, {processes} process(es) x {concurrency} turns in flight: {rates[processes]:,.0f} answers/s  ({rates[processes] / rates[1]:.2f}x one process)")
+            print(
+                f"PostgreSQL, {processes} process(es) x {concurrency} turns in flight: {rates[processes]:,.0f} answers/s  "
+                f"({rates[processes] / rates[1]:.2f}x one process); bot CPU {1000 * cpu / len(chunk):.2f} ms per answer, "
+                f"the bot processes used {cpu / elapsed:.2f} of the {len(os.sched_getaffinity(0))} cores"
+            )
     finally:
         _pg_drop(base, schema)
-    cores = len(__import__("os").sched_getaffinity(0))
+    cores = len(os.sched_getaffinity(0))
     print(
         f"this machine has {cores} core(s) for the bot processes and PostgreSQL together: each answer costs "
         "CPU in the bot and in the server, so past the cores there is nothing left to scale into "

@@ -35,10 +35,14 @@ SQL: dict[str, str] = {
         "LEFT JOIN member_sessions s ON s.round_id = r.id AND s.member_id = m.id "
         "WHERE n.key = :network"
     ),
-    # PostgreSQL only (SQLite runs one transaction at a time): a close (exclusive) waits for the
-    # answers in flight (shared), and two clicks at once see each other under the session's lock.
-    "lock_round": "SELECT status FROM rounds WHERE id = :id FOR SHARE",
+    # PostgreSQL only (SQLite runs one transaction at a time): two clicks at once see each other
+    # under the session's lock, and so does a close, which ends every open session of its round
+    # (flows/rounds.close_round): locked first, the answer commits before the close touches the
+    # session; closed first, the round's status read after the lock says so. No shared lock on
+    # the round: many answers sharing one row lock turn it into a multixact, which serialises
+    # them across processes.
     "lock_session": "SELECT status, step_id, answered, held, submission FROM member_sessions WHERE id = :id FOR UPDATE",
+    "round_status": "SELECT status FROM rounds WHERE id = :id",
     "response": (
         "INSERT INTO responses (round_id, step_id, dimension, member_id, submission, value_num, value_text, value_list, sector, side, answered_at) "
         "VALUES (:round_id, :step_id, :dimension, :member_id, :submission, :value_num, :value_text, :value_list, :sector, :side, :answered_at)"
@@ -136,11 +140,11 @@ class AnswerStatements:
         return AnswerContext(*values)
 
     async def lock(self, context: AnswerContext) -> None:
-        """On PostgreSQL, re-read the round's status and the session under their locks."""
+        """On PostgreSQL, re-read the session under its lock, then the round's status."""
         if not self.postgres or context.session_id is None:
             return
-        round_row = await self._one("lock_round", {"id": context.round_id})
         session_row = await self._one("lock_session", {"id": context.session_id})
+        round_row = await self._one("round_status", {"id": context.round_id})
         context.round_status = None if round_row is None else round_row[0]
         if session_row is None:
             context.session_status = None
