@@ -12,10 +12,12 @@ from __future__ import annotations
 
 import json
 import re
+import sqlite3
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.inbox import digest
@@ -89,6 +91,23 @@ class AnswerContext:
         return self.member_language or self.network_language
 
 
+def driver_error(exc: Exception, statement: str, params: Any = None) -> Exception:
+    """A driver's error as SQLAlchemy would have raised it (OperationalError for a full disk or a
+    read-only file, and so on), so that callers tell a member "I could not save that" the same
+    way whichever path the statement took."""
+    base: type[Exception] | None = sqlite3.Error if isinstance(exc, sqlite3.Error) else None
+    if base is None:
+        try:
+            import psycopg
+
+            base = psycopg.Error if isinstance(exc, psycopg.Error) else None
+        except ImportError:
+            base = None
+    if base is None:
+        return exc
+    return DBAPIError.instance(statement, params, exc, base)
+
+
 class AnswerStatements:
     def __init__(self, connection: Any, postgres: bool) -> None:
         self._conn = connection
@@ -108,10 +127,13 @@ class AnswerStatements:
         return found
 
     async def _one(self, name: str, params: dict[str, Any]) -> tuple[Any, ...] | None:
-        if self.postgres:
-            cursor = await self._conn.execute(_PYFORMAT[name], params)
-            return await cursor.fetchone() if cursor.description else None
-        return self._conn.execute(SQL[name], params).fetchone()  # type: ignore[no-any-return]
+        try:
+            if self.postgres:
+                cursor = await self._conn.execute(_PYFORMAT[name], params)
+                return await cursor.fetchone() if cursor.description else None
+            return self._conn.execute(SQL[name], params).fetchone()  # type: ignore[no-any-return]
+        except Exception as exc:
+            raise driver_error(exc, SQL[name], params) from exc
 
     def time(self, value: datetime) -> Any:
         """A UTC time as the column stores it (models.UTCDateTime: naive UTC; SQLAlchemy's text form on SQLite)."""

@@ -16,12 +16,16 @@ arrived yet (the runner commits as soon as no member is waiting).
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.answer_sql import driver_error
 
 if TYPE_CHECKING:
     from storage.database import Database
@@ -110,18 +114,19 @@ class GroupCommitter:
         own SAVEPOINT: the ORM's nested transaction costs several times the turn's SQL."""
         driver = session.info[DRIVER_CONNECTION]
         try:
-            driver.execute("SAVEPOINT turn")
+            _run(driver, "SAVEPOINT turn")
         except BaseException:
             me.done.set_result(False)
             raise
         session.info[ON_COMMIT] = me.on_commit
         try:
             yield None
-            driver.execute("RELEASE SAVEPOINT turn")
+            _run(driver, "RELEASE SAVEPOINT turn")
         except BaseException:
             try:
-                driver.execute("ROLLBACK TO SAVEPOINT turn")
-                driver.execute("RELEASE SAVEPOINT turn")
+                if driver.in_transaction:  # else SQLite rolled it all back: the runner fails the group
+                    _run(driver, "ROLLBACK TO SAVEPOINT turn")
+                    _run(driver, "RELEASE SAVEPOINT turn")
             finally:
                 me.on_commit.clear()
                 me.done.set_result(False)
@@ -178,6 +183,17 @@ class GroupCommitter:
                 continue
             member.turn.set_result(session)
             await asyncio.shield(member.done)
+            if not session.info[DRIVER_CONNECTION].in_transaction:
+                # SQLite ends the whole transaction on some errors (a full disk, an I/O error):
+                # the turns before this one are gone too, and none of them may be told otherwise.
+                raise OperationalError("group commit", None, sqlite3.OperationalError("the transaction was rolled back by SQLite"))
             session.info.pop(ON_COMMIT, None)
             # Every turn starts as if alone: nothing loaded by the one before stays in the session.
             session.expunge_all()
+
+
+def _run(driver: sqlite3.Connection, statement: str) -> None:
+    try:
+        driver.execute(statement)
+    except sqlite3.Error as exc:
+        raise driver_error(exc, statement) from exc

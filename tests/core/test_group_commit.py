@@ -7,16 +7,20 @@ PostgreSQL each commits on its own connection. What a member sees must be the sa
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 
 import pytest
-from sqlalchemy import func, select, text
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy import func, insert, select, text
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
 from bot.app import Core
 from flows.messages import Notice, Outbound, Prompt
+from flows.turn import SaveFailed
 from storage.database import Database
-from storage.models import AuditEntry, Response
+from storage.group_commit import DRIVER_CONNECTION
+from storage.models import AuditEntry, Response, utcnow
 from tests.conftest import Console
+from tests.unwritable import make_unwritable
 
 MEMBERS = [f"m{i}" for i in range(8)]
 
@@ -121,4 +125,32 @@ async def test_a_failed_commit_is_reported_to_every_turn_of_the_group(sqlite_url
     assert await _count(db, AuditEntry) == 0
     await turn("c", None)  # and the next group commits as usual
     assert await _count(db, AuditEntry) == 1
+    await db.dispose()
+
+
+async def test_an_answer_on_a_database_that_refuses_writes_is_told_and_keeps_nothing(core: Core, console: Console) -> None:
+    refs = await _open(console)
+    await make_unwritable(core.db, "read-only")
+    with pytest.raises(SaveFailed) as failed:
+        await console.answer(MEMBERS[0], refs[MEMBERS[0]], "4")
+    assert failed.value.notice.text == core.catalog.t("en", "save_failed")
+    assert await _count(core.db, Response) == 0
+
+
+async def test_turns_are_not_told_they_were_kept_when_sqlite_ended_the_whole_transaction(sqlite_url: str) -> None:
+    """On a full disk or an I/O error SQLite rolls back the whole transaction, not only the
+    statement: the turns of the group that went before are lost too and must hear of it."""
+    db = Database(sqlite_url)
+    await db.upgrade()
+
+    async def turn(name: str, breaks: bool) -> None:
+        async with db.grouped(orm=False) as tx:
+            await tx.execute(insert(AuditEntry.__table__).values(actor=name, action="test", detail={}, at=utcnow()))
+            if breaks:
+                tx.info[DRIVER_CONNECTION].execute("ROLLBACK")  # what SQLite does itself on SQLITE_FULL
+                raise OperationalError("INSERT", None, sqlite3.OperationalError("database or disk is full"))
+
+    outcomes = await asyncio.gather(turn("a", False), turn("b", True), return_exceptions=True)
+    assert all(isinstance(o, OperationalError) for o in outcomes), outcomes
+    assert await _count(db, AuditEntry) == 0
     await db.dispose()
