@@ -11,7 +11,6 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 
-from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from flows.messages import Outbound, to_json
@@ -29,12 +28,14 @@ class AfterCommit:
         self._tasks: set[asyncio.Task[None]] = set()
 
     def run(self, tx: AsyncSession, work: Work) -> None:
-        def committed(_session: object) -> None:
+        def committed() -> None:
             task = asyncio.get_running_loop().create_task(self._run(work), name="after-commit")
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)
 
-        event.listen(tx.sync_session, "after_commit", committed, once=True)
+        # Not the session's own after_commit event: in a group commit (Database.grouped) the
+        # session commits for several turns, and a turn rolled back to its savepoint must not run.
+        self.db.on_commit(tx, committed)
 
     def wipe_log(self, tx: AsyncSession) -> None:
         """Once `tx` commits, empty SQLite's write-ahead log (Database.wipe_log): its frames would

@@ -6,7 +6,7 @@ import logging
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any
 
-from flows import facts, gaps, intros, journal, journey, member_commands, network_commands, prototypes, round_commands
+from flows import answer_turn, facts, gaps, intros, journal, journey, member_commands, network_commands, prototypes, round_commands
 from flows.arguments import ArgumentError, as_int, split_command
 from flows.events import CommandIssued, InboundEvent, MemberAnswered, MemberJoined, MessageReceived, NetworkRef
 from flows.launch import Launcher
@@ -83,7 +83,14 @@ class Engine:
 
     async def _handle(self, event: InboundEvent) -> list[Outbound]:
         try:
-            async with self.db.transaction() as tx:
+            if isinstance(event, MemberAnswered):
+                try:
+                    async with self.db.grouped(orm=False) as tx:
+                        return await answer_turn.answer(tx, self.config, event)
+                except answer_turn.GeneralPath:
+                    pass  # nothing of it was kept: the general turn below does it all
+            # Grouped: turns arriving together commit together, each kept or refused on its own.
+            async with self.db.grouped() as tx:
                 turn = await self._begin(tx, event)
                 if turn is None:
                     return []
@@ -94,7 +101,7 @@ class Engine:
             return turn.out
         except (Refused, ArgumentError) as problem:
             # Whatever the refused turn changed is rolled back; only the refusal is kept.
-            async with self.db.transaction() as tx:
+            async with self.db.grouped() as tx:
                 turn = await self._begin(tx, event)
                 if turn is None:
                     return []

@@ -3,7 +3,7 @@
 An adapter calls `accept(event)` before it answers the platform. Only once that returns is the
 request acknowledged; if the write fails (a full disk, a read-only file, a lost server) it raises
 `InboxUnavailable` and the adapter tells the member, or the platform, that nothing was saved.
-Accepted events are handled at once by a few workers in the same event loop; whatever a crash
+Accepted events are handled at once by workers in the same event loop; whatever a crash
 interrupts is handled by `run()` when the process starts again (and by any other process after
 the row's lease runs out). The engine's idempotency claim marks the row done in the turn's own
 transaction, so an event is handled once however often it is tried.
@@ -31,7 +31,9 @@ Handler = Callable[[InboundEvent], Awaitable[Any]]
 FollowUp = Callable[[], Awaitable[None]]
 QUIET = 0.005  # a turn starts once no request has come for this long ...
 DEFER = 0.1  # ... or once it has waited this long: under steady load, turns still go on
-WORKERS = 4  # enough to overlap platform waits; SQLite has one writer anyway
+# Turns handled at once: on SQLite those that are ready commit together (Database.grouped), so
+# more workers mean fewer commits under load; on PostgreSQL they run side by side.
+WORKERS = 16
 _KINDS: dict[str, type] = {"command": CommandIssued, "answer": MemberAnswered, "message": MessageReceived, "joined": MemberJoined}
 _NAMES = {kind: name for name, kind in _KINDS.items()}
 _REFS = {"network": NetworkRef, "member": MemberRef, "channel": ChannelRef}

@@ -56,6 +56,9 @@ class EngineConfig:
     reflect_subcommands: dict[str, CommandHandler] = field(default_factory=dict)
     answer_handlers: dict[str, "AnswerHandler"] = field(default_factory=dict)  # prompt_ref prefix -> handler
     text_handlers: list["TextHandler"] = field(default_factory=list)
+    # Rendered prompts and their JSON by (flow, version, step, round, language, anonymous), for
+    # the answer turn (flows/answer_turn.py): the same for every member but the audience.
+    prompts: dict[tuple[Any, ...], tuple[Prompt, dict[str, Any]]] = field(default_factory=dict)
 
 
 class Refused(Exception):

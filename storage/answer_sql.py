@@ -1,0 +1,195 @@
+"""The answer turn's statements, run on the driver's own connection inside the session's transaction.
+
+Every answer runs the same handful of statements; through the ORM (or even Core) each one costs
+several times what SQLite takes to run it (benchmarks/engine.py compares the engine with the same
+SQL through stdlib sqlite3). So these are written once as plain SQL with `:name` parameters, run
+on the DBAPI connection of the turn's transaction (sqlite3 directly; psycopg, which prepares
+statements it sees repeatedly), and return plain tuples and dataclasses. The SQL is the same on
+SQLite and PostgreSQL; only the parameter style, times and JSON values are adapted here.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sqlite3
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any
+
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.inbox import digest
+
+SQL: dict[str, str] = {
+    "claim": (
+        "INSERT INTO inbox (key, payload, status, attempts, received_at) VALUES (:key, NULL, 'done', 0, :at) "
+        "ON CONFLICT (key) DO UPDATE SET payload = NULL, status = 'done', received_at = :at, lease_until = NULL "
+        "WHERE inbox.status <> 'done' RETURNING key"
+    ),
+    # Network, member, round and the member's session in it: every answer starts with all four.
+    "context": (
+        "SELECT n.id, n.name, n.language, m.id, m.display_name, m.language, m.sector, m.side, "
+        "r.id, r.flow_id, r.status, r.anonymous, r.delivery, s.id, s.status, s.step_id, s.answered, s.held, s.submission "
+        "FROM networks n JOIN members m ON m.network_id = n.id AND m.key = :member "
+        "LEFT JOIN rounds r ON r.id = :round AND r.network_id = n.id "
+        "LEFT JOIN member_sessions s ON s.round_id = r.id AND s.member_id = m.id "
+        "WHERE n.key = :network"
+    ),
+    # PostgreSQL only (SQLite runs one transaction at a time): two clicks at once see each other
+    # under the session's lock, and so does a close, which ends every open session of its round
+    # (flows/rounds.close_round): locked first, the answer commits before the close touches the
+    # session; closed first, the round's status read after the lock says so. No shared lock on
+    # the round: many answers sharing one row lock turn it into a multixact, which serialises
+    # them across processes.
+    "lock_session": "SELECT status, step_id, answered, held, submission FROM member_sessions WHERE id = :id FOR UPDATE",
+    "round_status": "SELECT status FROM rounds WHERE id = :id",
+    "response": (
+        "INSERT INTO responses (round_id, step_id, dimension, member_id, submission, value_num, value_text, value_list, sector, side, answered_at) "
+        "VALUES (:round_id, :step_id, :dimension, :member_id, :submission, :value_num, :value_text, :value_list, :sector, :side, :answered_at)"
+    ),
+    "session": (
+        "UPDATE member_sessions SET flow_version = :flow_version, step_id = :step_id, answered = :answered, status = :status, "
+        "submission = :submission, held = :held, updated_at = :updated_at, completed_at = :completed_at WHERE id = :id"
+    ),
+    "outbox": (
+        "INSERT INTO outbox (platform, audience, message, status, attempts, available_at, created_at) "
+        "VALUES (:platform, :audience, :message, 'pending', 0, :at, :at)"
+    ),
+}
+_PYFORMAT = {name: re.sub(r":([a-z_]+)", r"%(\1)s", sql) for name, sql in SQL.items()}
+_DRIVER = "yhdessa_driver"  # session.info key: the statements object of the open transaction
+
+
+@dataclass(slots=True)
+class AnswerContext:
+    """What an answer needs to know, from one query. Round and session fields are None when absent."""
+
+    network_id: int
+    network_name: str
+    network_language: str
+    member_id: int
+    display_name: str
+    member_language: str | None
+    sector: str | None
+    side: str | None
+    round_id: int | None
+    flow_id: str | None
+    round_status: str | None
+    anonymous: bool
+    delivery: str | None
+    session_id: int | None
+    session_status: str | None
+    step_id: str | None
+    answered: list[str]
+    held: list[Any] | None
+    submission: str | None
+
+    @property
+    def language(self) -> str:
+        return self.member_language or self.network_language
+
+
+def driver_error(exc: Exception, statement: str, params: Any = None) -> Exception:
+    """A driver's error as SQLAlchemy would have raised it (OperationalError for a full disk or a
+    read-only file, and so on), so that callers tell a member "I could not save that" the same
+    way whichever path the statement took."""
+    base: type[Exception] | None = sqlite3.Error if isinstance(exc, sqlite3.Error) else None
+    if base is None:
+        try:
+            import psycopg
+
+            base = psycopg.Error if isinstance(exc, psycopg.Error) else None
+        except ImportError:
+            base = None
+    if base is None:
+        return exc
+    return DBAPIError.instance(statement, params, exc, base)
+
+
+class AnswerStatements:
+    def __init__(self, connection: Any, postgres: bool) -> None:
+        self._conn = connection
+        self.postgres = postgres
+
+    @classmethod
+    async def of(cls, tx: AsyncSession) -> "AnswerStatements":
+        """The statements on `tx`'s own connection (taken once per transaction)."""
+        found = tx.info.get(_DRIVER)
+        if found is None:
+            raw = await (await tx.connection()).get_raw_connection()
+            postgres = tx.bind is not None and tx.bind.dialect.name == "postgresql"
+            driver = raw.driver_connection
+            # The sqlite3 connection behind the inline adapter: its calls return at once.
+            found = cls(driver if postgres else driver._conn, postgres)
+            tx.info[_DRIVER] = found
+        return found
+
+    async def _one(self, name: str, params: dict[str, Any]) -> tuple[Any, ...] | None:
+        try:
+            if self.postgres:
+                cursor = await self._conn.execute(_PYFORMAT[name], params)
+                return await cursor.fetchone() if cursor.description else None
+            return self._conn.execute(SQL[name], params).fetchone()  # type: ignore[no-any-return]
+        except Exception as exc:
+            raise driver_error(exc, SQL[name], params) from exc
+
+    def time(self, value: datetime) -> Any:
+        """A UTC time as the column stores it (models.UTCDateTime: naive UTC; SQLAlchemy's text form on SQLite)."""
+        naive = value.astimezone(timezone.utc).replace(tzinfo=None)
+        return naive if self.postgres else naive.isoformat(" ", "microseconds")  # SQLAlchemy's SQLite form, faster than strftime
+
+    def json(self, value: Any) -> str | None:
+        return None if value is None else json.dumps(value)
+
+    @staticmethod
+    def _loaded(value: Any) -> Any:
+        return json.loads(value) if isinstance(value, str) else value
+
+    async def claim(self, key: str, hour: datetime) -> bool:
+        """The turn's idempotency claim (storage/inbox.claim, on the driver)."""
+        return await self._one("claim", {"key": digest(key), "at": self.time(hour)}) is not None
+
+    async def context(self, network_key: str, member_key: str, round_id: int) -> AnswerContext | None:
+        row = await self._one("context", {"network": network_key, "member": member_key, "round": round_id})
+        if row is None:
+            return None
+        values = list(row)
+        values[11] = bool(values[11])
+        values[16] = self._loaded(values[16]) or []
+        values[17] = self._loaded(values[17])
+        return AnswerContext(*values)
+
+    async def lock(self, context: AnswerContext) -> None:
+        """On PostgreSQL, re-read the session under its lock, then the round's status."""
+        if not self.postgres or context.session_id is None:
+            return
+        session_row = await self._one("lock_session", {"id": context.session_id})
+        round_row = await self._one("round_status", {"id": context.round_id})
+        context.round_status = None if round_row is None else round_row[0]
+        if session_row is None:
+            context.session_status = None
+            return
+        context.session_status, context.step_id, answered, held, context.submission = session_row
+        context.answered, context.held = self._loaded(answered) or [], self._loaded(held)
+
+    async def add_response(self, values: dict[str, Any]) -> None:
+        params = {**values, "value_list": self.json(values["value_list"]), "answered_at": self.time(values["answered_at"])}
+        await self._one("response", params)
+
+    async def update_session(self, session_id: int, values: dict[str, Any]) -> None:
+        params = {
+            **values,
+            "id": session_id,
+            "answered": self.json(values["answered"]),
+            "held": self.json(values["held"]),
+            "updated_at": self.time(values["updated_at"]),
+            "completed_at": None if values["completed_at"] is None else self.time(values["completed_at"]),
+        }
+        await self._one("session", params)
+
+    async def enqueue(self, messages: list[tuple[str, str, dict[str, Any]]], now: datetime) -> None:
+        at = self.time(now)
+        for platform, audience, message in messages:
+            await self._one("outbox", {"platform": platform, "audience": audience, "message": json.dumps(message), "at": at})
