@@ -6,12 +6,13 @@ import logging
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
-from flows import member_commands, network_commands, round_commands
+from flows import actions, member_commands, network_commands, round_commands, rounds_listing
 from flows.arguments import ArgumentError, as_int, split_command
 from flows.events import CommandIssued, InboundEvent, MemberAnswered, MemberJoined, MessageReceived, NetworkRef
 from flows.messages import Audience, Notice, Outbound, Prompt, to_json
 from flows.rounds import current_step, ensure_member, join_round, may_join, prompt_for, record_answer
 from flows.turn import CommandHandler, EngineConfig, Refused, SaveFailed, Turn
+from flows.welcome import Welcomes, nearest
 from storage import repository as repo
 from storage.database import Database
 from storage.health import WRITE_FAULTS
@@ -34,6 +35,13 @@ COMMANDS: dict[str, CommandHandler] = {
     "my-data": member_commands.my_data,
     "forget-me": member_commands.forget_me,
     "export": member_commands.export,
+    "action": actions.action,
+    "actions": actions.action,
+    "toimi": actions.action,
+    "åtgärd": actions.action,
+    "rounds": rounds_listing.rounds,
+    "kierrokset": rounds_listing.rounds,
+    "rundor": rounds_listing.rounds,
 }
 
 
@@ -42,6 +50,7 @@ class Engine:
         self.db = db
         self.config = config
         self.commands: dict[str, CommandHandler] = {**COMMANDS, **config.extra_commands}
+        self.welcomes = Welcomes()
         self._handlers: dict[type, Callable[[Turn, Any], Awaitable[None]]] = {
             CommandIssued: self._command,
             MemberAnswered: self._answered,
@@ -102,6 +111,8 @@ class Engine:
             network.name = event.network.name  # a better name than the id it was first given
         member, created = await ensure_member(tx, self.config, network, event.member, known)
         turn = Turn(tx, self.config, network, member, event.channel, getattr(event, "is_direct", event.channel is None), new_member=created)
+        if not isinstance(event, MemberAnswered):  # a first click on a question is no time for it
+            await self.welcomes.greet(turn)
         if created:
             await self._welcome_first(turn)
         return turn
@@ -141,6 +152,9 @@ class Engine:
         verb = words[0].lower()
         handler = self.commands.get(verb)
         if handler is None:
+            guess = nearest(verb, self.commands)
+            if guess is not None:
+                raise ArgumentError("unknown_command_guess", verb=verb, guess=guess)
             raise ArgumentError("unknown_command", verb=verb)
         await handler(turn, words[1:])
 
@@ -193,12 +207,11 @@ class Engine:
                 continue
             await record_answer(turn, round_, flow, locked, step, event.text)
             return
-        turn.reply("no_open_question")
+        if not turn.out:  # a first message got the welcome, which says what to do
+            turn.reply("no_open_question")
 
     async def _joined(self, turn: Turn, event: MemberJoined) -> None:
-        """Welcomed once: a reinstall, another team or channel with the bot is no news to them."""
-        if turn.new_member:
-            turn.reply("welcome", network=turn.network.name)
+        """Welcomed once (in `_begin`): a reinstall, another team or channel with the bot is no news to them."""
 
     async def pending_prompts(self, network_ref: NetworkRef, member_ref: Any) -> list[Prompt]:
         """The open question of each unfinished session, so a restarted console can resume."""

@@ -10,6 +10,7 @@ from datetime import datetime
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from flows import action_review
 from flows.answers import Answer, Invalid, parse_answer
 from flows.definition import Flow, Step
 from flows.events import ChannelRef, MemberRef
@@ -106,20 +107,25 @@ async def open_round(
     members = await audience_members(turn, audience)
     everyone = list(await repo.members_of(turn.tx, turn.network.id))
     first = flow.steps[0]
+    # Follow-up of the audience's open actions (check-in, phase-3 reflection), before the first question.
+    prelude = await action_review.for_round(turn, flow, round_, members)
     for member in members:
         turn.tx.add(_new_session(round_, member, flow, first))
         if mode == "dm":
             lang = language_of(member, turn.network)
             if flow.intro:
                 turn.emit(Notice(Audience.member(member.key), flow.intro[lang], lang))
+            turn.out.extend(prelude.pop(member.key, ()))
             turn.emit(prompt_for(turn.config, flow, first, round_, member, turn.network, everyone))
     if mode == "channel" and channel_key is not None:
         target, lang = Audience.channel(channel_key), turn.network.language
         if flow.intro:
             turn.emit(Notice(target, flow.intro[lang], lang))
+        turn.out.extend(prelude.pop(target.key, ()))
         for step in flow.steps:
             turn.emit(render_prompt(turn.config.catalog, flow, step, round_.id, target, lang, round_.anonymous, everyone))
     round_.invited = len(members)
+    turn.out.extend(message for messages in prelude.values() for message in messages)
     return round_
 
 

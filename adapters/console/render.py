@@ -24,8 +24,8 @@ def render_prompt(prompt: Prompt) -> str:
         hint = f"{hint} ({prompt.ui['skip']}: -)".strip()
     if hint:
         lines.append(hint)
-    if prompt.anonymous and prompt.ui.get("anonymous"):
-        lines.append(prompt.ui["anonymous"])
+    if prompt.ui.get("privacy"):
+        lines.append(prompt.ui["privacy"])
     return "\n".join(lines)
 
 
