@@ -9,6 +9,7 @@ from flows.events import MemberRef
 from flows.messages import Audience, Document, Notice
 from flows.rounds import ensure_member
 from flows.turn import Refused, Turn
+from storage import actions as actions_store
 from storage import repository as repo
 from storage.export import export_rows, to_csv, to_json
 from storage.models import Member
@@ -125,14 +126,17 @@ async def my_data(turn: Turn, words: list[str]) -> None:
         for r, s in await repo.anonymous_rounds_of(turn.tx, m.id)
     ]
     taken = [t for t in taken if t["answered"]]
+    commitments = [actions_store.as_record(a, m.id) for a in await actions_store.of_member(turn.tx, m.id)]
     lines = [turn.t("mydata_header", name=m.display_name, count=len(records))]
     lines += [turn.t("mydata_line", flow=rec["flow"], step=rec["step"], value=rec["value"], at=rec["answered_at"][:10]) for rec in records[:20]]
     if taken:
         shown = ", ".join(f"#{t['round']} {t['flow']}" for t in taken[:20])
         lines.append(turn.t("mydata_anonymous", count=len(taken), rounds=shown))
+    if commitments:
+        lines.append(turn.t("mydata_actions", count=len(commitments)))
     lines.append(turn.t("mydata_footer"))
     turn.reply_text("\n".join(lines))
-    content = json.dumps({"profile": profile, "answers": records, "anonymous_rounds_taken_part_in": taken}, ensure_ascii=False, indent=2).encode()
+    content = json.dumps({"profile": profile, "answers": records, "anonymous_rounds_taken_part_in": taken, "actions": commitments}, ensure_ascii=False, indent=2).encode()
     turn.emit(Document(Audience.member(m.key), content, "my-data.json", "application/json", turn.t("mydata_file"), turn.lang))
 
 
@@ -151,7 +155,7 @@ async def forget_me(turn: Turn, words: list[str]) -> None:
         turn.config.after_commit.wipe_log(turn.tx)  # no copy of the erased rows left in the log
     await repo.audit(turn.tx, network_id, None, "member_forgotten", answers=counts["answers"])
     turn.out.clear()
-    farewell = turn.catalog.t(lang, "forget_done", answers=counts["answers"])
+    farewell = turn.catalog.t(lang, "forget_done", answers=counts["answers"], count=counts["answers"])
     turn.emit(Notice(Audience.member(turn.member.key), farewell, lang, erase_when_sent=True))
 
 
@@ -166,3 +170,8 @@ async def export(turn: Turn, words: list[str]) -> None:
     content = (to_csv(rows) if fmt == "csv" else to_json(rows)).encode()
     mime = "text/csv" if fmt == "csv" else "application/json"
     turn.emit(Document(Audience.member(turn.member.key), content, f"yhdessa-export.{fmt}", mime, turn.t("export_title", count=len(rows)), turn.lang))
+    if round_id is None:  # the network's agreements and commitments, beside its answers
+        agreed = await actions_store.export_rows(turn.tx, turn.network)
+        if agreed:
+            data = (to_csv(agreed, actions_store.EXPORT_COLUMNS) if fmt == "csv" else to_json(agreed)).encode()
+            turn.emit(Document(Audience.member(turn.member.key), data, f"yhdessa-actions.{fmt}", mime, turn.t("export_actions_title", count=len(agreed)), turn.lang))

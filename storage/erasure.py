@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import JSON, Integer, String, Text, cast, column, delete, or_, select, table, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage import actions
 from storage.models import AuditEntry, ConversationReference, Member, MemberSession, OutboxMessage, Response
 
 
@@ -30,6 +31,7 @@ async def forget_member(session: AsyncSession, member: Member) -> dict[str, int]
     # always counts, a name or user id from four characters, an answer from eight.
     named = {n for n in (user_id, member.display_name) if len(n) >= 4}
     needles = {member.key, *named, *(a for a in answers if a and len(a) >= 8)}
+    await actions.forget(session, member, needles)
     answered = await session.execute(delete(Response).where(Response.member_id == member.id))
     sessions = await session.execute(delete(MemberSession).where(MemberSession.member_id == member.id))
     refs = ConversationReference.__table__
