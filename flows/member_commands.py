@@ -152,7 +152,7 @@ async def forget_me(turn: Turn, words: list[str]) -> None:
     lang, network_id = turn.lang, turn.network.id
     counts = await repo.forget_member(turn.tx, turn.member)
     if turn.config.after_commit is not None:
-        turn.config.after_commit.wipe_log(turn.tx)  # no copy of the erased rows left in the log
+        turn.config.after_commit.wipe_log(turn.tx, rewrite=True)  # no copy of the erased rows left in the log or file
     await repo.audit(turn.tx, network_id, None, "member_forgotten", answers=counts["answers"])
     turn.out.clear()
     farewell = turn.catalog.t(lang, "forget_done", answers=counts["answers"], count=counts["answers"])
