@@ -9,6 +9,7 @@ by a conditional UPDATE, makes sure two processes or two ticks never send one tw
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -22,7 +23,7 @@ from storage.models import Action
 MAX_REMINDERS = 2
 EARLY = timedelta(days=3)  # the first reminder: three days before, or halfway for shorter actions
 LATE = timedelta(days=1)  # the second: the working day before it is due
-CLOSE = timedelta(hours=4)  # two reminders closer than this would be one too many
+CLOSE = timedelta(hours=4)  # a reminder this soon after the action was made, or the other one, is noise
 
 
 def moments(action: Action, zone: str, hours: tuple[int, int]) -> list[datetime]:
@@ -35,11 +36,27 @@ def moments(action: Action, zone: str, hours: tuple[int, int]) -> list[datetime]
     for moment in wanted:
         if moment <= made:
             continue
-        shifted = next_working_moment(moment, zone, hours)
-        if shifted >= due or any(abs(shifted - other) < CLOSE for other in found):
+        shifted = earlier_working_moment(moment, zone, hours)
+        if shifted <= made:
+            shifted = next_working_moment(moment, zone, hours)
+        if shifted >= due or shifted - made < CLOSE or any(abs(shifted - other) < CLOSE for other in found):
             continue
         found.append(shifted)
     return sorted(found)[:MAX_REMINDERS]
+
+
+def earlier_working_moment(moment: datetime, zone: str, hours: tuple[int, int]) -> datetime:
+    """The moment itself in working hours; else the same time on the weekday before, kept within
+    the working day: a reminder meant for Sunday comes on Friday, not on Monday when it is due."""
+    start, end = hours
+    local = moment.astimezone(ZoneInfo(zone))
+    while local.weekday() >= 5:
+        local -= timedelta(days=1)
+    if local.hour < start:
+        local = local.replace(hour=start, minute=0, second=0, microsecond=0)
+    elif local.hour >= end:
+        local = local.replace(hour=end - 1, minute=0, second=0, microsecond=0)
+    return local.astimezone(moment.tzinfo)
 
 
 async def send_due(tx: AsyncSession, config: EngineConfig, now: datetime, hours: tuple[int, int]) -> list[Outbound]:
