@@ -45,7 +45,10 @@ class Welcomes:
 
 
 def welcome(turn: Turn) -> Notice:
-    text = turn.t("welcome_intro", network=turn.network.name, threshold=turn.config.anonymity_threshold)
+    # A network known only by its workspace or tenant id is not named: "Welcome to T0TEAM" says nothing.
+    unnamed = turn.network.name == turn.network.key.split(":", 1)[-1]
+    hello = turn.t("welcome_hello_unnamed") if unnamed else turn.t("welcome_hello", network=turn.network.name)
+    text = hello + "\n" + turn.t("welcome_intro", threshold=turn.config.anonymity_threshold)
     actions = tuple((turn.t(label), command) for label, command in BUTTONS)
     return Notice(Audience.member(turn.member.key), text, turn.lang, actions)
 
