@@ -42,10 +42,15 @@ async def for_round(turn: Turn, flow: Flow, round_: Round, members: Sequence[Mem
     return grouped
 
 
-async def review(tx: AsyncSession, config: EngineConfig, network: Network, round_: Round, members: Sequence[Member]) -> list[Notice]:
-    """One question per open action of each member (at most PER_MEMBER each), marked as asked."""
+async def review(
+    tx: AsyncSession, config: EngineConfig, network: Network, round_: Round, members: Sequence[Member], again: bool = False
+) -> list[Notice]:
+    """One question per open action of each member (at most PER_MEMBER each), marked as asked.
+
+    `again`: a member who starts the check-in themselves, not having answered it yet, is asked
+    again (the console shows nobody a message sent while someone else was at the keyboard)."""
     by_id = {m.id: m for m in members if m.id is not None}
-    pending = await store.to_review(tx, list(by_id), round_.id, round_.opens_at or utcnow())
+    pending = await store.to_review(tx, list(by_id), round_.id, round_.opens_at or utcnow(), again)
     asked: list[int] = []
     out: list[Notice] = []
     counts: dict[int, int] = {}

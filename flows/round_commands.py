@@ -157,7 +157,7 @@ async def checkin(turn: Turn, words: list[str]) -> None:
     if not session.answered and flow.intro:
         turn.reply_text(flow.intro[turn.lang])
     if not session.answered:
-        turn.out.extend(await action_review.review(turn.tx, turn.config, turn.network, round_, [turn.member]))
+        turn.out.extend(await action_review.review(turn.tx, turn.config, turn.network, round_, [turn.member], again=True))
     turn.emit(prompt_for(turn.config, flow, step, round_, turn.member, turn.network, everyone))
 
 

@@ -86,14 +86,16 @@ def round_line(catalog: Catalog, flows: FlowRegistry, lang: str, zone: str, row:
     flow = flows.get(row.flow_id)
     title = flow.title[lang] if flow else row.flow_id
     start = _day(catalog, lang, row.opens_at, zone)
-    end = _day(catalog, lang, row.ends_at, zone) if row.ends_at else catalog.t(lang, "rounds_no_end")
+    if row.ends_at:
+        dates = catalog.t(lang, "rounds_span", start=start, end=_day(catalog, lang, row.ends_at, zone))
+    else:
+        dates = catalog.t(lang, "rounds_span_open", start=start)
     return catalog.t(
         lang,
         "rounds_line",
         id=row.id,
         title=title,
-        start=start,
-        end=end,
+        dates=dates,
         invited=catalog.t(lang, "rounds_invited", count=row.invited),
         rate=row.rate,
         state=catalog.t(lang, f"state_{row.status}") + (catalog.t(lang, "rounds_anonymous") if row.anonymous else ""),

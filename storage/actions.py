@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, or_, select, update
+from sqlalchemy import delete, or_, select, true, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -45,14 +45,15 @@ async def listed(
     return sorted(rows, key=lambda row: (row[0].status != "open", (row[0].due_at.replace(tzinfo=None) if row[0].due_at else far), row[0].id))
 
 
-async def to_review(tx: AsyncSession, owner_ids: Sequence[int], round_id: int, before: datetime) -> list[Action]:
-    """Open actions of these owners made before the round opened and not yet asked about in it."""
+async def to_review(tx: AsyncSession, owner_ids: Sequence[int], round_id: int, before: datetime, again: bool = False) -> list[Action]:
+    """Open actions of these owners made before the round opened and not yet asked about in it
+    (`again`: also those asked about in it already)."""
     if not owner_ids:
         return []
     stmt = (
         select(Action)
         .where(Action.owner_id.in_(list(owner_ids)), Action.status == "open", Action.created_at < before)
-        .where(or_(Action.reviewed_round.is_(None), Action.reviewed_round != round_id))
+        .where(true() if again else or_(Action.reviewed_round.is_(None), Action.reviewed_round != round_id))
         .order_by(Action.owner_id, Action.due_at.is_(None), Action.due_at, Action.id)
     )
     return list((await tx.execute(stmt)).scalars().all())
