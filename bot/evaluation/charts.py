@@ -160,8 +160,9 @@ def commitments(title: str, months: Sequence[str], series: Mapping[str, Sequence
     for i, ((name, values), colour) in enumerate(zip(series.items(), ACTION_COLOURS)):
         xs = [x + (i - (count - 1) / 2) * width for x in range(len(months))]
         axis.bar(xs, values, width=width, color=colour, label=name)
-    axis.set_xticks(range(len(months)), list(months))
+    axis.set_xticks(range(len(months)), list(months), fontsize=10)
     axis.yaxis.get_major_locator().set_params(integer=True)
+    axis.set_ylim(0, max([1, *(v for values in series.values() for v in values)]) * 1.15)
     axis.set_title(title)
-    axis.legend(frameon=False, fontsize=11, ncol=count, loc="upper left")
+    axis.legend(frameon=False, fontsize=11, ncol=count, loc="upper center", bbox_to_anchor=(0.5, -0.12))
     return _png(figure)
