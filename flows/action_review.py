@@ -50,7 +50,7 @@ async def review(
     `again`: a member who starts the check-in themselves, not having answered it yet, is asked
     again (the console shows nobody a message sent while someone else was at the keyboard)."""
     by_id = {m.id: m for m in members if m.id is not None}
-    pending = await store.to_review(tx, list(by_id), round_.id, round_.opens_at or utcnow(), again)
+    pending = await store.to_review(tx, network.id, list(by_id), round_.id, round_.opens_at or utcnow(), again)
     asked: list[int] = []
     out: list[Notice] = []
     counts: dict[int, int] = {}

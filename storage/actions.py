@@ -45,18 +45,22 @@ async def listed(
     return sorted(rows, key=lambda row: (row[0].status != "open", (row[0].due_at.replace(tzinfo=None) if row[0].due_at else far), row[0].id))
 
 
-async def to_review(tx: AsyncSession, owner_ids: Sequence[int], round_id: int, before: datetime, again: bool = False) -> list[Action]:
+async def to_review(
+    tx: AsyncSession, network_id: int, owner_ids: Sequence[int], round_id: int, before: datetime, again: bool = False
+) -> list[Action]:
     """Open actions of these owners made before the round opened and not yet asked about in it
-    (`again`: also those asked about in it already)."""
+    (`again`: also those asked about in it already). The network's open actions are few; its
+    members may be thousands, so they are matched here rather than in an IN list."""
     if not owner_ids:
         return []
+    wanted = set(owner_ids)
     stmt = (
         select(Action)
-        .where(Action.owner_id.in_(list(owner_ids)), Action.status == "open", Action.created_at < before)
+        .where(Action.network_id == network_id, Action.status == "open", Action.owner_id.is_not(None), Action.created_at < before)
         .where(true() if again else or_(Action.reviewed_round.is_(None), Action.reviewed_round != round_id))
         .order_by(Action.owner_id, Action.due_at.is_(None), Action.due_at, Action.id)
     )
-    return list((await tx.execute(stmt)).scalars().all())
+    return [a for a in (await tx.execute(stmt)).scalars().all() if a.owner_id in wanted]
 
 
 async def mark_reviewed(tx: AsyncSession, action_ids: Sequence[int], round_id: int) -> None:

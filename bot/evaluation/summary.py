@@ -75,7 +75,10 @@ async def build(ctx: ReportContext, rounds: Sequence[queries.RoundInfo]) -> Repo
         ReportSection(ctx.t("report_attention_heading"), tuple(_attention(ctx, ordered, lines, counts.overdue))),
         await _rounds(ctx),
     ]
-    return Report(ctx.audience, f"{ctx.t('report_summary_title')} — {ctx.network.name}", tuple(sections), (), ctx.lang)
+    # A network known only by its workspace or tenant id is not named by it.
+    unnamed = ctx.network.name == ctx.network.key.split(":", 1)[-1]
+    title = ctx.t("report_summary_title") if unnamed else f"{ctx.t('report_summary_title')} — {ctx.network.name}"
+    return Report(ctx.audience, title, tuple(sections), (), ctx.lang)
 
 
 def _title(ctx: ReportContext, flow_id: str) -> str:

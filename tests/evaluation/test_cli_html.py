@@ -41,7 +41,7 @@ async def test_html_report_is_one_readable_self_contained_page(sqlite_url, tmp_p
     assert code == 0
     page = target.read_text(encoding="utf-8")
     assert page.startswith("<!DOCTYPE html>") and '<meta name="viewport"' in page
-    assert page.index("Summary — ") < page.index("Pulse trends")  # it opens with the summary
+    assert page.index("<h2>Summary") < page.index("Pulse trends")  # it opens with the summary
     assert "Trust: " in page and "since the previous pulse" in page and "Needs attention" in page
     assert "#2 Network pulse" in page and "#1 Network pulse" in page  # the rounds, listed
     # Pulse figures are shown once, in the trends: not again as the latest pulse round's report.
