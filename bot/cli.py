@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
-import logging
 import sys
 from collections.abc import Callable, Coroutine
 from typing import Any
@@ -35,6 +33,9 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--as", dest="as_name", default=None, help="console: act as this member (default: your user name)")
     run.add_argument("--host", default="127.0.0.1", help="HTTP host for Slack and Teams (default 127.0.0.1)")
     run.add_argument("--port", type=_number(1, 65535), default=3978, help="HTTP port for Slack and Teams (default 3978)")
+    run.add_argument(
+        "--no-console", action="store_true", help="never fall back to the console: stop with a message when no platform is configured (servers, containers)"
+    )
 
     demo = sub.add_parser("demo", help="fill the console network with members and months of past rounds")
     demo.add_argument("--as", dest="as_name", default=None, help="this member becomes a coordinator")
@@ -83,6 +84,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.command is None:
         parser.print_help()
         return 0
+    import asyncio
+    import logging
+
     from bot.settings import SettingsError, load_settings
     from flows.i18n import CatalogError
     from flows.loader import FlowError
@@ -102,6 +106,14 @@ def main(argv: list[str] | None = None) -> int:
     if logging.getLogger().level >= logging.INFO:  # YHDESSA_LOG_LEVEL=DEBUG still shows them
         for chatty in ("alembic", "apscheduler"):
             logging.getLogger(chatty).setLevel(logging.WARNING)
+    from bot.launch import greet_console, start_problem
+
+    problem = start_problem(settings, args)
+    if problem:
+        print(f"yhdessa: {problem}", file=sys.stderr)
+        return 2
+    if args.command == "run":
+        greet_console(settings, args)
     from bot import commands
 
     handler: Callable[[Any, Any], Coroutine[Any, Any, int]] = getattr(commands, f"cmd_{args.command.replace('-', '_')}", None) or args.handler

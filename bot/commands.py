@@ -4,33 +4,19 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import getpass
 import logging
-import re
 import sys
 from pathlib import Path
 from typing import Any
 
 from bot.app import Core, build_core
+from bot.launch import choose_adapters, console_member
 from bot.settings import Settings
 from flows.events import MemberRef, NetworkRef
 from flows.messages import Prompt
 from storage.health import WRITE_FAULTS
 
 log = logging.getLogger(__name__)
-
-
-def console_member(name: str | None) -> MemberRef:
-    name = (name or getpass.getuser() or "me").strip()
-    user = re.sub(r"[^a-z0-9._-]+", "-", name.lower()).strip("-") or "me"
-    return MemberRef("console", "local", user, name)
-
-
-def choose_adapters(settings: Settings, asked: list[str] | None) -> list[str]:
-    if asked:
-        return list(dict.fromkeys(asked))
-    chosen = [name for name, on in (("slack", settings.slack_configured), ("teams", settings.teams_configured)) if on]
-    return chosen or ["console"]
 
 
 async def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
@@ -68,7 +54,7 @@ async def run_console(core: Core, member: MemberRef) -> int:
     async def pending() -> list[Prompt]:
         return await core.engine.pending_prompts(NETWORK, member)
 
-    from bot.server import purge_outbox, start_scheduler
+    from bot.background import purge_outbox, start_scheduler
 
     # Scheduled rounds fire while someone is in the console too; the background dispatcher shows
     # their prompts without waiting for the next line.

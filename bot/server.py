@@ -11,12 +11,13 @@ import signal
 import socket
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Protocol
 
 from aiohttp import web
 
 from adapters.transport import Transport
 from bot.app import Core
+from bot.background import purge_outbox, start_scheduler
 
 log = logging.getLogger(__name__)
 CORE = web.AppKey("core", Core)
@@ -58,38 +59,6 @@ async def build_web_app(core: Core, adapters: list[str]) -> tuple[web.Applicatio
         core.transports[result.transport.platform] = result.transport
         mounted.append(result)
     return app, mounted
-
-
-PURGE_EVERY = 3600.0
-
-
-async def purge_outbox(core: Core, every: float = PURGE_EVERY) -> None:
-    """Hourly: delivered outbox rows older than YHDESSA_OUTBOX_RETENTION_DAYS are deleted."""
-    from datetime import timedelta
-
-    from storage import outbox
-
-    retention = timedelta(days=core.settings.outbox_retention_days)
-    while True:
-        try:
-            async with core.db.transaction() as tx:
-                purged = await outbox.purge_delivered(tx, retention)
-            if purged:
-                log.info("purged %d delivered outbox rows older than %s", purged, retention)
-        except Exception:  # the next hour tries again; a purge must never stop the server
-            log.exception("purging the outbox failed")
-        await asyncio.sleep(every)
-
-
-async def start_scheduler(core: Core) -> Any:
-    """The scheduler service, started, if the scheduling module is installed."""
-    try:
-        module = importlib.import_module("bot.scheduling.service")
-    except ModuleNotFoundError:
-        return None
-    scheduler = module.SchedulerService(core)
-    await scheduler.start()
-    return scheduler
 
 
 async def serve(core: Core, adapters: list[str], host: str, port: int, ready: asyncio.Event | None = None) -> int:

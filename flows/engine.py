@@ -160,6 +160,9 @@ class Engine:
 
     async def _answered(self, turn: Turn, event: MemberAnswered) -> None:
         round_text, _, step_id = event.prompt_ref.partition(":")
+        if round_text in self.config.answer_handlers:  # a ballot, not a round's step
+            await self.config.answer_handlers[round_text](turn, step_id, event.value)
+            return
         round_id = as_int(round_text, 1)
         round_, known = (
             await repo.round_and_session(turn.tx, turn.network.id, round_id, turn.member.id)
@@ -207,6 +210,9 @@ class Engine:
                 continue
             await record_answer(turn, round_, flow, locked, step, event.text)
             return
+        for handler in self.config.text_handlers:
+            if await handler(turn, event.text):
+                return
         if not turn.out:  # a first message got the welcome, which says what to do
             turn.reply("no_open_question")
 
@@ -243,6 +249,8 @@ class Engine:
             member = await repo.member_by_key(tx, network.id, member_ref.key)
             lang = (member.language if member else None) or network.language
             round_text, _, step_id = prompt_ref.partition(":")
+            if round_text in self.config.answer_handlers:
+                return None  # a ballot checks its votes when they arrive
             round_id = as_int(round_text, 1)
             round_ = await repo.round_in_network(tx, network.id, round_id) if round_id is not None else None
             flow = self.config.flows.get(round_.flow_id) if round_ else None

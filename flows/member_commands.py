@@ -11,6 +11,7 @@ from flows.rounds import ensure_member
 from flows.turn import Refused, Turn
 from storage import actions as actions_store
 from storage import repository as repo
+from storage.digests import member_votes
 from storage.export import export_rows, to_csv, to_json
 from storage.models import Member
 
@@ -134,9 +135,20 @@ async def my_data(turn: Turn, words: list[str]) -> None:
         lines.append(turn.t("mydata_anonymous", count=len(taken), rounds=shown))
     if commitments:
         lines.append(turn.t("mydata_actions", count=len(commitments)))
+    votes = [
+        {"round": r.id, "flow": r.flow_id, "theme": t.position, "label": t.label, "voted_at": v.voted_at.isoformat()}
+        for r, t, v in await member_votes(turn.tx, m.id)
+    ]
+    if votes:
+        shown_votes = ", ".join(f"#{v['round']} {v['theme']}. {v['label']}" for v in votes[:20])
+        lines.append(turn.t("mydata_votes", count=len(votes), votes=shown_votes))
     lines.append(turn.t("mydata_footer"))
     turn.reply_text("\n".join(lines))
-    content = json.dumps({"profile": profile, "answers": records, "anonymous_rounds_taken_part_in": taken, "actions": commitments}, ensure_ascii=False, indent=2).encode()
+    content = json.dumps(
+        {"profile": profile, "answers": records, "anonymous_rounds_taken_part_in": taken, "theme_votes": votes, "actions": commitments},
+        ensure_ascii=False,
+        indent=2,
+    ).encode()
     turn.emit(Document(Audience.member(m.key), content, "my-data.json", "application/json", turn.t("mydata_file"), turn.lang))
 
 

@@ -146,7 +146,28 @@ class PromptClosed:
     question: str = ""  # the prompt's question, so the answered card still reads as a conversation
 
 
-Outbound = Union[Prompt, Notice, Chart, Report, PromptClosed, Document]
+@dataclass(frozen=True, slots=True)
+class Digest:
+    """"What we heard": a closed round told back to everyone who was asked (flows/digest.py).
+
+    `summary` is how many answered; `figures` the headline figures as (label, value); `sections`
+    the themes of each question and the ranked dot-vote; `response` the coordinators' words under
+    `response_heading`; `note` how anonymity was kept; `chart` the round's chart, if any.
+    """
+
+    audience: Audience
+    title: str
+    summary: str
+    figures: tuple[tuple[str, str], ...] = ()
+    sections: tuple[ReportSection, ...] = ()
+    response_heading: str = ""
+    response: str = ""
+    note: str = ""
+    chart: Chart | None = None
+    language: str = "en"
+
+
+Outbound = Union[Prompt, Notice, Chart, Report, PromptClosed, Document, Digest]
 _TYPES: dict[str, type] = {
     "prompt": Prompt,
     "notice": Notice,
@@ -154,6 +175,7 @@ _TYPES: dict[str, type] = {
     "report": Report,
     "prompt_closed": PromptClosed,
     "document": Document,
+    "digest": Digest,
 }
 _NAMES = {cls: name for name, cls in _TYPES.items()}
 
@@ -202,4 +224,10 @@ def from_json(data: dict[str, Any]) -> Outbound:
             ReportSection(s["heading"], tuple(s.get("lines", ()))) for s in data.get("sections", ())
         )
         data["charts"] = tuple(from_json({**c, "type": "chart"}) for c in data.get("charts", ()))
+    elif kind == "digest":
+        data["figures"] = tuple((str(label), str(value)) for label, value in data.get("figures", ()))
+        data["sections"] = tuple(
+            ReportSection(s["heading"], tuple(s.get("lines", ()))) for s in data.get("sections", ())
+        )
+        data["chart"] = from_json({**data["chart"], "type": "chart"}) if data.get("chart") else None
     return _TYPES[kind](audience=audience, **data)

@@ -63,6 +63,9 @@ def _local(turn: Turn, moment: datetime) -> str:
 
 async def reflect(turn: Turn, words: list[str]) -> None:
     sub = words[0].lower() if words else "status"
+    if sub in turn.config.reflect_subcommands:  # publish, themes, digest: their own options
+        await turn.config.reflect_subcommands[sub](turn, words[1:])
+        return
     args = parse_arguments(words[1:])
     if sub == "start":
         if not args.words:
@@ -83,7 +86,8 @@ async def reflect(turn: Turn, words: list[str]) -> None:
         await repo.audit(turn.tx, turn.network.id, turn.member.key, "round_closed", round=round_.id)
         turn.reply("round_closed_by_you", id=round_.id)
     else:
-        raise ArgumentError("unknown_subcommand", verb="reflect", value=sub, choices="start, status, close")
+        choices = ", ".join(["start", "status", "close", *turn.config.reflect_subcommands])
+        raise ArgumentError("unknown_subcommand", verb="reflect", value=sub, choices=choices)
 
 
 async def _pick_round(turn: Turn, args: Arguments) -> Round:

@@ -303,5 +303,7 @@ async def close_round(tx: AsyncSession, config: EngineConfig, network: Network, 
             invited, done = await repo.participation(tx, round_.id)
             text = config.catalog.t(network.language, "round_closed", id=round_.id, flow=round_.flow_id, done=done, invited=invited)
             out.append(Notice(audience, text, network.language))
+    for hook in config.round_closed_hooks:
+        out.extend(await hook(tx, config, network, round_))
     return out
 

@@ -32,6 +32,11 @@ class Summariser(Protocol):
 
 
 CommandHandler = Callable[["Turn", list[str]], Awaitable[None]]
+# Digest and themes plug in here: what a closing round adds (its digest), answers to prompts
+# that are not a round's steps (`themes:<round>` ballots), and typed text no round question wants.
+RoundClosedHook = Callable[[AsyncSession, "EngineConfig", Network, Round], Awaitable[list[Outbound]]]
+AnswerHandler = Callable[["Turn", str, "str | list[str]"], Awaitable[None]]
+TextHandler = Callable[["Turn", str], Awaitable[bool]]
 
 
 @dataclass
@@ -47,6 +52,10 @@ class EngineConfig:
     extra_commands: dict[str, CommandHandler] = field(default_factory=dict)
     extra_help: list[str] = field(default_factory=list)
     after_commit: "AfterCommit | None" = None
+    round_closed_hooks: list["RoundClosedHook"] = field(default_factory=list)
+    reflect_subcommands: dict[str, CommandHandler] = field(default_factory=dict)
+    answer_handlers: dict[str, "AnswerHandler"] = field(default_factory=dict)  # prompt_ref prefix -> handler
+    text_handlers: list["TextHandler"] = field(default_factory=list)
 
 
 class Refused(Exception):

@@ -14,7 +14,8 @@ from sqlalchemy import JSON, Integer, String, Text, cast, column, delete, or_, s
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage import actions
-from storage.models import AuditEntry, ConversationReference, Member, MemberSession, OutboxMessage, Response
+from storage.digests import forget_answers
+from storage.models import AuditEntry, ConversationReference, Member, MemberSession, OutboxMessage, Response, ThemeVote
 
 
 async def forget_member(session: AsyncSession, member: Member) -> dict[str, int]:
@@ -34,6 +35,8 @@ async def forget_member(session: AsyncSession, member: Member) -> dict[str, int]
     await actions.forget(session, member, needles)
     answered = await session.execute(delete(Response).where(Response.member_id == member.id))
     sessions = await session.execute(delete(MemberSession).where(MemberSession.member_id == member.id))
+    await session.execute(delete(ThemeVote).where(ThemeVote.member_id == member.id))  # their dot-votes
+    await forget_answers(session, [a for a in answers if a])  # and their named answers quoted in themes
     refs = ConversationReference.__table__
     await session.execute(
         delete(refs).where((refs.c.key == member.key) | refs.c.key.endswith(f":{member.key}", autoescape=True) | _mentions(refs.c.data, {user_id}))

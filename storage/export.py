@@ -60,6 +60,24 @@ async def export_rows(session: AsyncSession, network: Network, round_id: int | N
             }
         )
     _blank_small_groups(rows, threshold)
+    return rows + await vote_rows(session, network, round_id)
+
+
+async def vote_rows(session: AsyncSession, network: Network, round_id: int | None = None) -> list[dict[str, Any]]:
+    """Dot-votes on themes (storage/digests.py), one row per dot; an anonymous round's name no voter."""
+    from storage.digests import network_votes
+
+    rows = []
+    for round_, theme, vote, member_key in await network_votes(session, network.id, round_id):
+        rows.append(
+            {
+                "round": round_.id, "flow": round_.flow_id, "round_opened": round_.opens_at.date().isoformat(),
+                "anonymous": round_.anonymous, "step": f"theme-vote:{theme.step_id}", "dimension": "",
+                "member": "" if round_.anonymous else member_key, "sector": "", "side": "",
+                "value": f"{theme.position}. {theme.label}",
+                "answered_at": vote.voted_at.date().isoformat() if round_.anonymous else vote.voted_at.isoformat(),
+            }
+        )
     return rows
 
 

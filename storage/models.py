@@ -229,6 +229,65 @@ class AuditEntry(Base):
     at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
+# digest and themes (issue 13: "what we heard", sense-making with dot-votes)
+
+
+class RoundDigest(Base):
+    """A closed round's "what we heard" digest: held for the coordinators' response, or published."""
+
+    __tablename__ = "round_digests"
+    round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id", ondelete="CASCADE"), primary_key=True)
+    status: Mapped[str] = mapped_column(String(10), default="held")  # held | published
+    response: Mapped[str | None] = mapped_column(Text)
+    published_at: Mapped[datetime | None] = mapped_column()
+
+
+class DigestPolicy(Base):
+    """Per flow of a network: whether a closing round's digest goes out at once (`auto`)."""
+
+    __tablename__ = "digest_policies"
+    network_id: Mapped[int] = mapped_column(ForeignKey("networks.id", ondelete="CASCADE"), primary_key=True)
+    flow_id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    auto: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class ThemeBallot(Base):
+    """The sense-making step of a closed round: its themes are open to dot-votes (`votes` each)."""
+
+    __tablename__ = "theme_ballots"
+    round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id", ondelete="CASCADE"), primary_key=True)
+    votes: Mapped[int] = mapped_column(Integer, default=3)
+    status: Mapped[str] = mapped_column(String(10), default="open")  # open | closed
+    method: Mapped[str] = mapped_column(String(10))  # llm | lemmas
+    opened_at: Mapped[datetime] = mapped_column(default=utcnow)
+    closed_at: Mapped[datetime | None] = mapped_column()
+
+
+class RoundTheme(Base):
+    """A theme of one question's answers: copies of the (pseudonymised) answers, never response ids,
+    in sorted order, so neither the theme nor its order points back to a respondent."""
+
+    __tablename__ = "round_themes"
+    __table_args__ = (Index("ix_round_themes_round", "round_id", "position"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("theme_ballots.round_id", ondelete="CASCADE"))
+    step_id: Mapped[str] = mapped_column(String(100))
+    position: Mapped[int] = mapped_column(Integer)  # the number members vote with, 1 …
+    label: Mapped[str] = mapped_column(String(200))
+    answers: Mapped[list[Any]] = mapped_column(default=list)
+
+
+class ThemeVote(Base):
+    """One member's dot on one theme: member data (my-data, export, forget-me)."""
+
+    __tablename__ = "theme_votes"
+    __table_args__ = (UniqueConstraint("theme_id", "member_id"), Index("ix_theme_votes_member", "member_id"))
+    id: Mapped[int] = mapped_column(primary_key=True)
+    theme_id: Mapped[int] = mapped_column(ForeignKey("round_themes.id", ondelete="CASCADE"))
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"))
+    voted_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
 # actions, welcome, rounds (migration 0012)
 
 

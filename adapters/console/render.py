@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from flows.messages import Chart, Document, Notice, Outbound, Prompt, PromptClosed, Report
+from adapters.console.digest_text import render_digest
+from flows.messages import Chart, Digest, Document, Notice, Outbound, Prompt, PromptClosed, Report
 
 
 def render_prompt(prompt: Prompt) -> str:
@@ -55,6 +56,8 @@ def render(message: Outbound) -> str:
         return render_report(message)
     if isinstance(message, PromptClosed):
         return message.text
+    if isinstance(message, Digest):
+        return render_digest(message)
     if isinstance(message, (Chart, Document)):
         return message.title or message.filename
     raise TypeError(f"no console rendering for {type(message).__name__}")

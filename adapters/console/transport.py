@@ -11,7 +11,7 @@ from pathlib import Path
 from adapters.console.render import render
 from adapters.transport import Pacing
 from flows.i18n import Catalog
-from flows.messages import Chart, Document, Outbound, Report
+from flows.messages import Chart, Digest, Document, Outbound, Report
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 
@@ -54,5 +54,7 @@ class ConsoleTransport:
         if isinstance(message, Report):
             for chart in message.charts:
                 await self.deliver(chart)
+        if isinstance(message, Digest) and message.chart is not None:
+            await self.deliver(message.chart)
         self.write("")
         return None

@@ -18,9 +18,10 @@ from sqlalchemy import select
 
 from adapters.slack import blocks
 from adapters.slack.clients import NotInstalled, SlackClients
+from adapters.slack.digest_blocks import digest_blocks
 from adapters.transport import Buckets, Pacing, RetryLater, Undeliverable
 from flows.i18n import Catalog
-from flows.messages import Audience, Chart, Document, Notice, Outbound, Prompt, PromptClosed, Report
+from flows.messages import Audience, Chart, Digest, Document, Notice, Outbound, Prompt, PromptClosed, Report
 from storage import repository as repo
 from storage.database import Database
 from storage.health import WRITE_FAULTS
@@ -162,6 +163,12 @@ class SlackTransport:
         if isinstance(message, Report):
             handle = await self._post_pages(client, channel, message.title, blocks.report_blocks(message))
             for chart in message.charts:
+                await self._upload(client, channel, chart.png, chart.filename, chart.title or chart.alt_text, chart.alt_text)
+            return handle
+        if isinstance(message, Digest):
+            handle = await self._post_pages(client, channel, message.title, digest_blocks(message))
+            if message.chart is not None:
+                chart = message.chart
                 await self._upload(client, channel, chart.png, chart.filename, chart.title or chart.alt_text, chart.alt_text)
             return handle
         if isinstance(message, Chart):

@@ -20,11 +20,12 @@ from microsoft_agents.hosting.core.authorization import AuthenticationConstants
 
 from adapters.teams import cards, markdown
 from adapters.teams.charts import ChartLinks
+from adapters.teams.digest_card import digest_card
 from adapters.teams.connector import HostNotAllowed
 from adapters.teams.references import References
 from adapters.transport import Pacing, RetryLater, Undeliverable
 from flows.i18n import Catalog
-from flows.messages import Chart, Document, Notice, Outbound, Prompt, PromptClosed, Report
+from flows.messages import Chart, Digest, Document, Notice, Outbound, Prompt, PromptClosed, Report
 
 log = logging.getLogger(__name__)
 
@@ -75,6 +76,8 @@ class TeamsTransport:
             return Activity(type="message", text=markdown.message_text(cards.command_syntax(message.text)), text_format="markdown")
         if isinstance(message, Report):
             return _card_activity(cards.report_card(message, self.charts.url), message.title)
+        if isinstance(message, Digest):
+            return _card_activity(digest_card(message, self.charts.url), message.title)
         if isinstance(message, Chart):
             return _card_activity(cards.chart_card(message, self.charts.url), message.alt_text)
         if isinstance(message, Document):

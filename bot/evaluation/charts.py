@@ -10,12 +10,11 @@ import io
 import textwrap
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import cache
+from typing import TYPE_CHECKING, Any
 
-import matplotlib
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 WIDTH_IN = 6.0  # 900 px at 150 dpi: fills a phone's width without shrinking the type
 DPI = 150
@@ -23,7 +22,17 @@ COLOURS = {"knowing": "#2a9d8f", "trust": "#e76f51", "commitment": "#264653"}
 SECTOR_COLOURS = {"public": "#457b9d", "private": "#e9c46a", "third": "#2a9d8f", "unknown": "#adb5bd"}
 FALLBACK = "#6c757d"
 
-plt.rcParams.update({"font.size": 13, "axes.titlesize": 15, "axes.labelsize": 13, "axes.spines.top": False, "axes.spines.right": False})
+
+@cache
+def _pyplot() -> Any:
+    """matplotlib (with numpy under it) take most of a second to import: only a drawn chart pays that."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    plt.rcParams.update({"font.size": 13, "axes.titlesize": 15, "axes.labelsize": 13, "axes.spines.top": False, "axes.spines.right": False})
+    return plt
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,6 +44,7 @@ class TrendPoint:
 
 
 def _png(figure: Figure, tight: bool = True) -> bytes:
+    plt = _pyplot()
     buffer = io.BytesIO()
     # "tight" measures the drawing once more so nothing is cut off; the trend chart is laid out
     # by tight_layout already and skips it (it is the one drawn on every `report trends`).
@@ -47,6 +57,7 @@ def trends(
     title: str, panels: Mapping[str, Sequence[TrendPoint]], scale: tuple[int, int], band_label: str, names: Mapping[str, str], decimal: str = "."
 ) -> bytes:
     """One panel per dimension, stacked, each a line of means with a shaded 95% band."""
+    plt = _pyplot()
     count = max(1, len(panels))
     figure, axes = plt.subplots(count, 1, figsize=(WIDTH_IN, 2.9 * count + 0.6), sharex=True, squeeze=False)
     for axis, (dimension, points) in zip(axes[:, 0], panels.items()):
@@ -75,6 +86,7 @@ def trends(
 
 def distributions(title: str, rows: Mapping[str, Mapping[int, int]], scale: tuple[int, int], ends: tuple[str, str], names: Mapping[str, str]) -> bytes:
     """Each measure as one horizontal bar split into its scale points (shares of the answers)."""
+    plt = _pyplot()
     points = list(range(scale[0], scale[1] + 1))
     cmap = plt.get_cmap("RdYlGn", len(points))
     figure, axis = plt.subplots(figsize=(WIDTH_IN, 1.3 * max(1, len(rows)) + 1.8))
@@ -104,6 +116,7 @@ def distributions(title: str, rows: Mapping[str, Mapping[int, int]], scale: tupl
 
 def response_rate(title: str, answered: int, invited: int, answered_label: str, missing_label: str) -> bytes:
     """A ring: how many of those invited answered, with the share in big type in the middle."""
+    plt = _pyplot()
     figure, axis = plt.subplots(figsize=(WIDTH_IN * 0.8, WIDTH_IN * 0.8))
     missing = max(0, invited - answered)
     axis.pie([answered, missing] if invited else [0, 1], colors=["#2a9d8f", "#e9ecef"], startangle=90, counterclock=False, wedgeprops={"width": 0.32})
@@ -121,6 +134,7 @@ def network(title: str, nodes: Sequence[tuple[str, str, str | None]], edges: Seq
 
     `nodes` are (id, sector, label or None).
     """
+    plt = _pyplot()
     import networkx as nx
 
     graph = nx.Graph()

@@ -6,11 +6,10 @@ import argparse
 import sys
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from bot.settings import Settings
-from flows.registry import PULSE_DIMENSIONS
-from storage.privacy import effective_threshold, too_small
+if TYPE_CHECKING:  # `yhdessa --help` registers this parser without loading pydantic
+    from bot.settings import Settings
 
 
 def add_parser(subparsers: Any) -> None:
@@ -25,6 +24,9 @@ def add_parser(subparsers: Any) -> None:
 
 
 def _requests(args: argparse.Namespace, rounds: list[Any], threshold: int) -> list[list[str]]:
+    from flows.registry import PULSE_DIMENSIONS  # here, not at the top: `yhdessa --help` stays light
+    from storage.privacy import too_small
+
     options = (["--by", args.by] if args.by else []) + (["--since", args.since] if args.since else [])
     if args.what:
         return [[*args.what, *options]]
@@ -46,6 +48,7 @@ async def run(settings: Settings, args: argparse.Namespace) -> int:
     from bot.evaluation.queries import visible_rounds
     from bot.evaluation.report import ReportRequest, build_report
     from flows.arguments import ArgumentError
+    from storage.privacy import effective_threshold
     from storage import repository as repo
 
     core = await build_core(settings)

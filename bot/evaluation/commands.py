@@ -6,6 +6,7 @@ sees an individual's answers here.
 
 from __future__ import annotations
 
+from bot.evaluation import digest_commands
 from bot.evaluation.report import Reporter, ReportRequest
 from bot.evaluation.summariser import ReportSummariser
 from bot.settings import Settings
@@ -33,3 +34,4 @@ def register(config: EngineConfig, settings: Settings, db: Database) -> None:
         config.extra_commands[verb] = command
     config.summariser = ReportSummariser(reporter)
     config.extra_help.extend(("report_help", "report_help_actions"))
+    digest_commands.register(config, reporter)

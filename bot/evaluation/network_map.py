@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import networkx as nx
+if TYPE_CHECKING:  # networkx is imported by the functions that need it: the bot starts without it
+    import networkx as nx
 
 TIE_STEPS = ("know", "worked")
 
@@ -32,6 +34,8 @@ class MapFigures:
 
 def build_graph(people: Sequence[Person], answers: Iterable[tuple[str, Sequence[str]]]) -> nx.Graph:
     """An undirected tie wherever either member named the other in any tie step."""
+    import networkx as nx
+
     known = {p.key for p in people}
     graph = nx.Graph()
     graph.add_nodes_from(known)
@@ -43,6 +47,8 @@ def build_graph(people: Sequence[Person], answers: Iterable[tuple[str, Sequence[
 
 
 def figures(graph: nx.Graph, people: Sequence[Person], top: int = 3) -> MapFigures:
+    import networkx as nx
+
     by_key = {p.key: p for p in people}
     edges = list(graph.edges())
     sectors = [(by_key[a].sector, by_key[b].sector) for a, b in edges if by_key[a].sector and by_key[b].sector]

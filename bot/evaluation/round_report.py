@@ -9,6 +9,7 @@ from bot.evaluation import charts, queries
 from storage.privacy import suppress_breakdown, too_small
 from bot.evaluation.report import ReportContext
 from bot.evaluation.stats import ALPHA_TRUSTWORTHY, Summary, alpha_from_moments, summarise, welch_change
+from bot.evaluation.sensemaking import ranked_section
 from bot.evaluation.text_section import text_section
 from flows.definition import Flow
 from flows.messages import Chart, Report, ReportSection
@@ -61,6 +62,7 @@ async def build(ctx: ReportContext, rounds: Sequence[queries.RoundInfo], chosen:
     if shown:
         chart_list.append(await _distribution_chart(ctx, flow, chosen, shown))
     sections.extend(await text_section(ctx, flow, chosen.id))
+    sections.extend(await ranked_section(ctx.tx, ctx.config.catalog, flow, ctx.lang, chosen.id, ctx.threshold))
     if chosen.status == "open":
         sections.insert(0, ReportSection(ctx.t("report_still_open"), ()))
     return Report(ctx.audience, ctx.t("report_round_title", title=title, id=chosen.id, date=date), tuple(sections), tuple(chart_list), ctx.lang)

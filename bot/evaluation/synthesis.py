@@ -104,7 +104,11 @@ class Synthesiser:
         return TextSummary("extractive", reason, len(clean), None, key_phrases(clean), representative_quotes(clean))
 
     async def _ask(self, answers: Sequence[str], lang: str, questions: Sequence[str]) -> Synthesis | None:
-        from openai import APIError, AsyncOpenAI
+        try:
+            from openai import APIError, AsyncOpenAI
+        except ModuleNotFoundError:  # `yhdessa run` refuses to start so; this is for library use
+            log.warning("LLM synthesis needs the llm extra (pip install 'yhdessa[llm]'); using the extractive summary")
+            return None
 
         marker = f"answer-{secrets.token_hex(6)}"
         fenced = "\n".join(f"<<{marker}>>\n{a.replace(marker, '')}\n<</{marker}>>" for a in answers)

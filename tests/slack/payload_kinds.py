@@ -31,7 +31,18 @@ def prompt_layouts(lang: str, catalog: Catalog) -> list[list[dict[str, Any]]]:
         blocks.prompt_blocks(_prompt(lang, "multi", 40, max_choices=3), catalog),
         blocks.prompt_blocks(_prompt(lang, "members", 0), catalog),
         blocks.prompt_blocks(_prompt(lang, "text", 0, max_length=800), catalog),
+        *digest_layouts(lang),
     ]
+
+
+def digest_layouts(lang: str) -> list[list[dict[str, Any]]]:
+    """A "what we heard" digest with every part (figures, themes, ranked votes, a response, the note)."""
+    from adapters.slack.digest_blocks import digest_blocks
+    from flows.messages import Digest, ReportSection
+
+    sections = (ReportSection("Mikä <verkoston> työssä & nyt?", ("• kokeilu (6 vastausta)", "   “Kokeilu opetti”")), ReportSection("Mikä on tärkeintä", ("1. kokeilu — 5 ääntä",)))
+    digest = Digest(Audience.member(f"slack:{TEAM}:U0A1B2C3D4E"), "Mitä kuulimme", "6/9", (("Luottamus", "3,9/5"), ("Sitoutuminen", "alle 5")), sections, "Vastaus", "Kiitos!\n\nJatketaan.", "Nimettömiä.", None, lang)
+    return digest_blocks(digest)
 
 
 async def drive(slack: SlackHarness) -> None:

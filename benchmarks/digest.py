@@ -1,0 +1,74 @@
+"""What publishing a digest costs on a big network, against opening a round for the same people.
+Not a test: prints the time of `reflect publish N` (a digest with its chart for each member asked)
+as a ratio to `checkin start` (a question for each member) measured in the same run, and the bytes
+the digest puts into the outbox. The machine is shared: compare the ratio, not the seconds.
+
+    python benchmarks/digest.py [--members 2000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from sqlalchemy import func, select  # noqa: E402
+
+from bot.app import build_core  # noqa: E402
+from bot.demo import fill_demo  # noqa: E402
+from bot.evaluation import themes  # noqa: E402
+from bot.settings import load_settings  # noqa: E402
+from flows.events import CommandIssued, MemberRef, NetworkRef  # noqa: E402
+from flows.messages import Prompt  # noqa: E402
+from storage.models import OutboxMessage  # noqa: E402
+
+NETWORK = NetworkRef("console", "local")
+ALICE = MemberRef("console", "local", "alice", "Alice")
+
+
+async def run(members: int) -> None:
+    folder = Path(tempfile.mkdtemp())
+    core = await build_core(load_settings(database_url=f"sqlite:///{folder / 'b.db'}", language="en", chart_dir=str(folder)))
+    n = 0
+
+    async def command(text: str) -> list:  # type: ignore[type-arg]
+        nonlocal n
+        n += 1
+        return await core.engine.handle(CommandIssued(NETWORK, ALICE, text, f"bench:{n}", is_direct=True))
+
+    async def outbox_bytes() -> int:
+        async with core.db.transaction() as tx:
+            return int((await tx.execute(select(func.coalesce(func.sum(func.length(func.cast(OutboxMessage.message, __import__("sqlalchemy").Text))), 0)))).scalar_one())
+
+    try:
+        await fill_demo(core, ALICE, members=members, months=1)
+        themes.warm(("en",))
+        started = time.perf_counter()
+        out = await command("checkin start")
+        opened = time.perf_counter() - started
+        round_id = next(int(m.prompt_ref.split(":")[0]) for m in out if isinstance(m, Prompt))
+        await command(f"reflect close {round_id}")
+        before = await outbox_bytes()
+        started = time.perf_counter()
+        out = await command(f'reflect publish {round_id} "Thank you all."')
+        published = time.perf_counter() - started
+        size = await outbox_bytes() - before
+    finally:
+        await core.close()
+    print(f"{members} members asked: checkin start {opened:.2f} s, reflect publish {published:.2f} s, ratio {published / opened:.1f}x")
+    print(f"the digests put {size / 1e6:.1f} MB into the outbox ({size / members / 1e3:.0f} KB a member, the chart's PNG included)")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--members", type=int, default=2000)
+    asyncio.run(run(parser.parse_args().members))
+
+
+if __name__ == "__main__":
+    main()
