@@ -168,6 +168,7 @@ ACTION_COLOURS = ("#264653", "#2a9d8f", "#e76f51")  # made, kept, overdue
 
 def commitments(title: str, months: Sequence[str], series: Mapping[str, Sequence[int]]) -> bytes:
     """Grouped bars per month: commitments made, kept and overdue (the series' names are the legend)."""
+    plt = _pyplot()
     figure, axis = plt.subplots(figsize=(WIDTH_IN, 3.6))
     count = max(1, len(series))
     width = 0.8 / count
