@@ -63,7 +63,8 @@ async def build(ctx: ReportContext, rounds: Sequence[queries.RoundInfo]) -> Repo
     ordered = sorted(rounds, key=lambda r: (r.opens_at, r.id))
     glance: list[str] = []
     if ordered:
-        glance.append(ctx.t("report_summary_rounds", count=len(ordered), date=ordered[-1].opens_at.date().isoformat()))
+        day = ordered[-1].opens_at.date()  # written as the reader writes dates
+        glance.append(ctx.t("report_summary_rounds", count=len(ordered), date=ctx.t("rounds_date", day=day.day, month=day.month, year=day.year)))
     lines = await headlines(ctx, ordered)
     glance += [ctx.t("report_summary_dimension", name=h.name, mean=ctx.num(h.latest.mean), change=_change(ctx, h)) for h in lines]
     actions = await store.of_network(ctx.tx, ctx.network.id)
