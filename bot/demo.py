@@ -14,7 +14,7 @@ from bot.app import Core
 from flows.definition import Flow
 from flows.events import MemberRef, NetworkRef
 from storage import repository as repo
-from storage.models import Member, MemberSession, Network, Response, Round, utcnow
+from storage.models import Action, Member, MemberSession, Network, Response, Round, utcnow
 
 ANSWERS = Path(__file__).with_name("demo_answers.yaml")
 SECTORS = ("public", "private", "third")
@@ -46,6 +46,7 @@ async def fill_demo(core: Core, coordinator: MemberRef, members: int = 30, month
             counts["rounds"] += 4 if month % 2 == 1 else 3
         counts["answers"] += await _round(tx, core, network, people, core.flows["network-map"], now - timedelta(days=7), rng, months, data)
         counts["rounds"] += 1
+        _actions(tx, network, people, start, now, rng, data)
         network.u_stage = max(network.u_stage, min(10, 1 + months // 2))
     return core.catalog.t(lang, "demo_done", members=len(people), rounds=counts["rounds"], answers=counts["answers"], coordinator=coordinator.key)
 
@@ -77,6 +78,21 @@ async def _members(tx: Any, network: Network, coordinator: MemberRef, data: dict
     tx.add_all(people[1:])
     await tx.flush()
     return people
+
+
+def _actions(tx: Any, network: Network, people: list[Member], start: datetime, now: datetime, rng: random.Random, data: dict[str, Any]) -> None:
+    """What the network agreed on over the months: most kept, a few dropped, some open or overdue."""
+    for i, text in enumerate(data.get("actions", [])):
+        made = start + (now - start) * (i + 0.5) / len(data["actions"])
+        due = made + timedelta(days=rng.choice((7, 14, 21)))
+        owner = people[1 + (i * 7) % (len(people) - 1)] if len(people) > 1 else people[0]
+        if due < now - timedelta(days=10):
+            status = "dropped" if i % 6 == 4 else "done"
+        else:
+            status = "open"
+        closed = min(now, due + timedelta(days=rng.randint(-5, 3))) if status != "open" else None
+        tx.add(Action(network_id=network.id, text=text, owner_id=owner.id, created_by=people[0].id, sector=owner.sector, status=status,
+                      due_at=due, created_at=made, closed_at=closed, reminders_sent=2 if due < now else 0))
 
 
 def _score(rng: random.Random, level: float, reverse: bool, low: int, high: int) -> float:

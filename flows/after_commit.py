@@ -37,13 +37,13 @@ class AfterCommit:
         # session commits for several turns, and a turn rolled back to its savepoint must not run.
         self.db.on_commit(tx, committed)
 
-    def wipe_log(self, tx: AsyncSession) -> None:
+    def wipe_log(self, tx: AsyncSession, rewrite: bool = False) -> None:
         """Once `tx` commits, empty SQLite's write-ahead log (Database.wipe_log): its frames would
         otherwise keep, commit by commit, which rows changed together (an erased member; which
         answers joined the anonymous pool in the same commit as whose session)."""
 
         async def wipe() -> list[Outbound]:
-            await self.db.wipe_log()
+            await self.db.wipe_log(rewrite)
             return []
 
         self.run(tx, wipe)

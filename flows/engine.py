@@ -6,13 +6,14 @@ import logging
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any
 
-from flows import answer_turn, facts, gaps, intros, journal, journey, member_commands, network_commands, prototypes, round_commands
+from flows import actions, answer_turn, facts, gaps, intros, journal, journey, member_commands, network_commands, prototypes, round_commands, rounds_listing
 from flows.arguments import ArgumentError, as_int, split_command
 from flows.events import CommandIssued, InboundEvent, MemberAnswered, MemberJoined, MessageReceived, NetworkRef
 from flows.launch import Launcher
 from flows.messages import Audience, Notice, Outbound, Prompt, to_json
 from flows.rounds import current_step, ensure_member, join_round, may_join, prompt_for, record_answer
 from flows.turn import CommandHandler, EngineConfig, Refused, SaveFailed, Turn
+from flows.welcome import Welcomes, nearest
 from storage import repository as repo
 from storage.database import Database
 from storage.health import WRITE_FAULTS
@@ -44,6 +45,13 @@ COMMANDS: dict[str, CommandHandler] = {
     "päiväkirja": journal.journal,
     "dagbok": journal.journal,
     "prototype": prototypes.prototype,
+    "action": actions.action,
+    "actions": actions.action,
+    "toimi": actions.action,
+    "åtgärd": actions.action,
+    "rounds": rounds_listing.rounds,
+    "kierrokset": rounds_listing.rounds,
+    "rundor": rounds_listing.rounds,
 }
 
 
@@ -53,6 +61,7 @@ class Engine:
         self.config = config
         self.commands: dict[str, CommandHandler] = {**COMMANDS, **config.extra_commands}
         self.launcher = Launcher(db, config)
+        self.welcomes = Welcomes()
         self._handlers: dict[type, Callable[[Turn, Any], Awaitable[None]]] = {
             CommandIssued: self._command,
             MemberAnswered: self._answered,
@@ -130,6 +139,8 @@ class Engine:
             network.name = event.network.name  # a better name than the id it was first given
         member, created = await ensure_member(tx, self.config, network, event.member, known)
         turn = Turn(tx, self.config, network, member, event.channel, getattr(event, "is_direct", event.channel is None), new_member=created)
+        if not isinstance(event, MemberAnswered):  # a first click on a question is no time for it
+            await self.welcomes.greet(turn)
         if created:
             await self._welcome_first(turn)
         return turn
@@ -171,6 +182,9 @@ class Engine:
         verb = words[0].lower()
         handler = self.commands.get(verb)
         if handler is None:
+            guess = nearest(verb, self.commands)
+            if guess is not None:
+                raise ArgumentError("unknown_command_guess", verb=verb, guess=guess)
             raise ArgumentError("unknown_command", verb=verb)
         await handler(turn, words[1:])
 
@@ -229,12 +243,11 @@ class Engine:
         for handler in self.config.text_handlers:
             if await handler(turn, event.text):
                 return
-        turn.reply("no_open_question")
+        if not turn.out:  # a first message got the welcome, which says what to do
+            turn.reply("no_open_question")
 
     async def _joined(self, turn: Turn, event: MemberJoined) -> None:
-        """Welcomed once: a reinstall, another team or channel with the bot is no news to them."""
-        if turn.new_member:
-            turn.reply("welcome", network=turn.network.name)
+        """Welcomed once (in `_begin`): a reinstall, another team or channel with the bot is no news to them."""
 
     async def pending_prompts(self, network_ref: NetworkRef, member_ref: Any) -> list[Prompt]:
         """The open question of each unfinished session, so a restarted console can resume."""

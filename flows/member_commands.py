@@ -10,6 +10,7 @@ from flows.events import MemberRef
 from flows.messages import Audience, Document, Notice
 from flows.rounds import ensure_member
 from flows.turn import Refused, Turn
+from storage import actions as actions_store
 from storage import fanout, repository as repo
 from storage.digests import member_votes
 from storage.export import export_rows, to_csv, to_json
@@ -127,11 +128,14 @@ async def my_data(turn: Turn, words: list[str]) -> None:
         for r, s in await repo.anonymous_rounds_of(turn.tx, m.id)
     ]
     taken = [t for t in taken if t["answered"]]
+    commitments = [actions_store.as_record(a, m.id) for a in await actions_store.of_member(turn.tx, m.id)]
     lines = [turn.t("mydata_header", name=m.display_name, count=len(records))]
     lines += [turn.t("mydata_line", flow=rec["flow"], step=rec["step"], value=rec["value"], at=rec["answered_at"][:10]) for rec in records[:20]]
     if taken:
         shown = ", ".join(f"#{t['round']} {t['flow']}" for t in taken[:20])
         lines.append(turn.t("mydata_anonymous", count=len(taken), rounds=shown))
+    if commitments:
+        lines.append(turn.t("mydata_actions", count=len(commitments)))
     votes = [
         {"round": r.id, "flow": r.flow_id, "theme": t.position, "label": t.label, "voted_at": v.voted_at.isoformat()}
         for r, t, v in await member_votes(turn.tx, m.id)
@@ -143,7 +147,7 @@ async def my_data(turn: Turn, words: list[str]) -> None:
     lines.append(practices.member_data_line(turn, journey_data))
     lines.append(turn.t("mydata_footer"))
     turn.reply_text("\n".join(lines))
-    data = {"profile": profile, "answers": records, "anonymous_rounds_taken_part_in": taken, "theme_votes": votes, **journey_data}
+    data = {"profile": profile, "answers": records, "anonymous_rounds_taken_part_in": taken, "theme_votes": votes, "actions": commitments, **journey_data}
     # A launch still on its way holds the member's id until it asks them (storage/fanout.py).
     data["rounds_still_to_ask_you"] = await fanout.invitations_waiting(turn.tx, m.network_id, m.id)
     content = json.dumps(data, ensure_ascii=False, indent=2).encode()
@@ -162,10 +166,10 @@ async def forget_me(turn: Turn, words: list[str]) -> None:
     lang, network_id = turn.lang, turn.network.id
     counts = await repo.forget_member(turn.tx, turn.member)
     if turn.config.after_commit is not None:
-        turn.config.after_commit.wipe_log(turn.tx)  # no copy of the erased rows left in the log
+        turn.config.after_commit.wipe_log(turn.tx, rewrite=True)  # no copy of the erased rows left in the log or file
     await repo.audit(turn.tx, network_id, None, "member_forgotten", answers=counts["answers"])
     turn.out.clear()
-    farewell = turn.catalog.t(lang, "forget_done", answers=counts["answers"])
+    farewell = turn.catalog.t(lang, "forget_done", answers=counts["answers"], count=counts["answers"])
     turn.emit(Notice(Audience.member(turn.member.key), farewell, lang, erase_when_sent=True))
 
 
@@ -180,3 +184,8 @@ async def export(turn: Turn, words: list[str]) -> None:
     content = (to_csv(rows) if fmt == "csv" else to_json(rows)).encode()
     mime = "text/csv" if fmt == "csv" else "application/json"
     turn.emit(Document(Audience.member(turn.member.key), content, f"yhdessa-export.{fmt}", mime, turn.t("export_title", count=len(rows)), turn.lang))
+    if round_id is None:  # the network's agreements and commitments, beside its answers
+        agreed = await actions_store.export_rows(turn.tx, turn.network)
+        if agreed:
+            data = (to_csv(agreed, actions_store.EXPORT_COLUMNS) if fmt == "csv" else to_json(agreed)).encode()
+            turn.emit(Document(Audience.member(turn.member.key), data, f"yhdessa-actions.{fmt}", mime, turn.t("export_actions_title", count=len(agreed)), turn.lang))

@@ -60,7 +60,7 @@ class Prompt:
 
     For a scale, `options` lists every point (value and label, the ends labelled) and
     `scale_labels` holds the two end labels. `ui` carries the localized button texts adapters need
-    (keys: answer, submit, skip, placeholder, hint).
+    (keys: answer, submit, skip, placeholder, hint, privacy: who sees the answers, on a round's first question).
     """
 
     audience: Audience

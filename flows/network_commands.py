@@ -17,7 +17,7 @@ async def help_(turn: Turn, words: list[str]) -> None:
     """`help`: the few things a member does, with buttons where the platform has them;
     `help all`: the whole grammar."""
     if words and words[0].lower() in HELP_ALL:
-        lines = [turn.t("help_intro"), turn.t("help_member")]
+        lines = [turn.t("help_intro"), turn.t("help_member"), turn.t("help_actions_all")]
         if turn.is_coordinator:
             lines.append(turn.t("help_coordinator"))
         lines.extend(turn.t(key) for key in turn.config.extra_help if turn.is_coordinator or not key.endswith("_coordinator"))

@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
+from flows import action_review
 from flows.arguments import Arguments, ArgumentError, parse_arguments, parse_audience, parse_duration, parse_id
 from flows.definition import Flow
 from flows.rounds import close_round, current_step, join_round, open_round, prompt_for
@@ -51,6 +52,9 @@ async def _launch(turn: Turn, flow: Flow, args: Arguments, audience_word: str | 
         anonymous=turn.t("yes") if round_.anonymous else turn.t("no"),
         closes=_local(turn, closes) if closes else turn.t("no_deadline"),
     )
+    smallest = max(3, turn.config.anonymity_threshold)  # as reports count (bot.evaluation.report)
+    if round_.invited < smallest:
+        turn.reply("round_too_small_warning", count=round_.invited, threshold=smallest)
 
 
 def _local(turn: Turn, moment: datetime) -> str:
@@ -156,6 +160,8 @@ async def checkin(turn: Turn, words: list[str]) -> None:
     everyone = await repo.members_of(turn.tx, turn.network.id)
     if not session.answered and flow.intro:
         turn.reply_text(flow.intro[turn.lang])
+    if not session.answered:
+        turn.out.extend(await action_review.review(turn.tx, turn.config, turn.network, round_, [turn.member], again=True))
     turn.emit(prompt_for(turn.config, flow, step, round_, turn.member, turn.network, everyone))
 
 

@@ -10,6 +10,7 @@ from datetime import datetime
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from flows import action_review
 from flows.answers import Answer, Invalid, parse_answer
 from flows.definition import Flow, Step
 from flows.events import ChannelRef, MemberRef
@@ -107,12 +108,17 @@ async def open_round(
         return round_
     ids = await audience_ids(turn, audience)
     first = flow.steps[0]
+    # Follow-up of the audience's open actions (check-in, phase-3 reflection). Owners of open
+    # actions are few, so the whole audience's follow-up goes in this turn, before any first question.
+    prelude = await action_review.for_round(turn, flow, round_, await action_review.audience(turn, flow, ids))
     # The command's own turn invites the first chunk; a bigger audience waits in launch chunks,
     # each invited later in a short transaction of its own (flows/launch.py).
     now, later = (ids, []) if all_at_once else (ids[:fanout.CHUNK], ids[fanout.CHUNK:])
     members = await fanout.invitees(turn.tx, turn.network.id, now)
     added = await fanout.add_sessions(turn.tx, round_.id, members, flow.version, first.id, round_.anonymous)
     if mode == "dm":
+        turn.out.extend(message for messages in prelude.values() for message in messages)
+        prelude = {}
         everyone = await fanout.everyone(turn.tx, turn.network.id) if first.kind == "members" else ()
         invitations = Invitations(turn.config, flow, round_, turn.network.language, everyone)
         for message, data in invitations.messages([m for m in members if m.id in added]):
@@ -125,11 +131,13 @@ async def open_round(
         target, lang = Audience.channel(channel_key), turn.network.language
         if flow.intro:
             turn.emit(Notice(target, flow.intro[lang], lang))
+        turn.out.extend(prelude.pop(target.key, ()))
         listed = await repo.members_of(turn.tx, turn.network.id) if any(step.kind == "members" for step in flow.steps) else ()
         for step in flow.steps:
             turn.emit(render_prompt(turn.config.catalog, flow, step, round_.id, target, lang, round_.anonymous, listed))
     # Everyone planned, so the coordinator's "N members invited" holds while the chunks go out.
     round_.invited = len(added) + len(later)
+    turn.out.extend(message for messages in prelude.values() for message in messages)
     return round_
 
 

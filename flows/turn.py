@@ -153,7 +153,8 @@ def render_prompt(
         "skip": catalog.t(lang, "ui_skip"),
         "placeholder": catalog.t(lang, "ui_placeholder"),
         "hint": catalog.t(lang, f"hint_{step.kind}", min=step.minimum, max=step.maximum, length=step.max_length),
-        "anonymous": catalog.t(lang, "ui_anonymous") if anonymous else "",
+        # Who sees the answers is said once, on a round's first question, not under every item.
+        "privacy": (catalog.t(lang, "ui_anonymous") if anonymous else catalog.t(lang, "round_named_note")) if index == 0 else "",
     }
     return Prompt(
         audience=audience,

@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
 from storage.group_commit import ON_COMMIT, GroupCommitter
@@ -208,7 +209,6 @@ class Database:
         Raises DatabaseUnavailable, in one sentence, when the database cannot be reached, read or
         migrated."""
         from alembic.util.exc import CommandError
-        from sqlalchemy.exc import DBAPIError
 
         try:
             async with self._serialised(), self.engine.begin() as conn:
@@ -230,10 +230,13 @@ class Database:
         async with self._serialised():
             return await write_problem(self)
 
-    async def wipe_log(self) -> None:
+    async def wipe_log(self, rewrite: bool = False) -> None:
         """After an erasure: copy SQLite's write-ahead log into the file and truncate it, so the log
         keeps no older copy of erased rows (in the file, secure_delete has zeroed them). On
-        PostgreSQL, dead row versions are reclaimed by autovacuum and are not readable by SQL."""
+        PostgreSQL, dead row versions are reclaimed by autovacuum and are not readable by SQL.
+
+        `rewrite` (forget-me) also rebuilds the file first: secure_delete zeroes a deleted row, but
+        not the copy a page split left behind in the unused part of the page the row moved from."""
         if self.dialect != "sqlite":
             return
         async with self._serialised(), self.engine.connect() as conn:
@@ -241,6 +244,11 @@ class Database:
             # holds the log, the next wipe takes what this one could not.
             await conn.exec_driver_sql("PRAGMA busy_timeout=0")
             try:
+                if rewrite:
+                    try:
+                        await conn.exec_driver_sql("VACUUM")
+                    except DBAPIError as exc:  # busy: the row is still zeroed, only the stray copy waits
+                        log.warning("could not rebuild the SQLite file after an erasure: %s", str(exc.orig).splitlines()[0][:200])
                 busy, _, _ = (await conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")).one()
             finally:
                 await conn.exec_driver_sql("PRAGMA busy_timeout=10000")

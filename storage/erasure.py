@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import JSON, Integer, String, Text, cast, column, delete, or_, select, table, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage import actions
 from storage.digests import forget_answers
 from storage.fanout import forget_invitee
 from storage.journey_erasure import texts_of as journey_texts
@@ -34,6 +35,7 @@ async def forget_member(session: AsyncSession, member: Member) -> dict[str, int]
     # always counts, a name or user id from four characters, an answer from eight.
     named = {n for n in (user_id, member.display_name) if len(n) >= 4}
     needles = {member.key, *named, *(a for a in answers if a and len(a) >= 8)}
+    await actions.forget(session, member, needles)
     answered = await session.execute(delete(Response).where(Response.member_id == member.id))
     sessions = await session.execute(delete(MemberSession).where(MemberSession.member_id == member.id))
     await session.execute(delete(ThemeVote).where(ThemeVote.member_id == member.id))  # their dot-votes

@@ -425,3 +425,42 @@ class LaunchChunk(Base):
     round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id", ondelete="CASCADE"))
     members: Mapped[list[Any]] = mapped_column()  # member ids, ascending
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+# actions, welcome, rounds (migration 0012)
+
+
+class Action(Base):
+    """An agreement or commitment made in the network: what, who owns it, by when, what came of it.
+
+    Actions are named by design (a commitment is someone's); reports count them per sector and
+    never show owners. `reminders_sent` caps the owner's reminders at two; `reviewed_round` is the
+    last check-in or reflection round that asked about it, so one round asks once.
+    """
+
+    __tablename__ = "actions"
+    __table_args__ = (Index("ix_actions_network_status", "network_id", "status"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    network_id: Mapped[int] = mapped_column(ForeignKey("networks.id", ondelete="CASCADE"))
+    text: Mapped[str] = mapped_column(Text)
+    owner_id: Mapped[int | None] = mapped_column(ForeignKey("members.id", ondelete="SET NULL"), index=True)
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("members.id", ondelete="SET NULL"))
+    round_id: Mapped[int | None] = mapped_column(ForeignKey("rounds.id", ondelete="SET NULL"))
+    # The owner's sector when the action was made: reports count per sector without a member join,
+    # and an erased owner's commitments still count where they were made.
+    sector: Mapped[str | None] = mapped_column(String(10))
+    status: Mapped[str] = mapped_column(String(10), default="open")  # open | done | dropped
+    due_at: Mapped[datetime | None] = mapped_column()
+    outcome: Mapped[str | None] = mapped_column(Text)
+    reminders_sent: Mapped[int] = mapped_column(Integer, default=0)
+    reviewed_round: Mapped[int | None] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    closed_at: Mapped[datetime | None] = mapped_column()
+
+
+class MemberWelcome(Base):
+    """The member got the welcome (their first message anywhere); it is never sent twice."""
+
+    __tablename__ = "member_welcomes"
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"), primary_key=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow)

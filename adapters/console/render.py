@@ -25,8 +25,8 @@ def render_prompt(prompt: Prompt) -> str:
         hint = f"{hint} ({prompt.ui['skip']}: -)".strip()
     if hint:
         lines.append(hint)
-    if prompt.anonymous and prompt.ui.get("anonymous"):
-        lines.append(prompt.ui["anonymous"])
+    if prompt.ui.get("privacy"):
+        lines.append(prompt.ui["privacy"])
     return "\n".join(lines)
 
 
@@ -38,12 +38,20 @@ def render_report(report: Report) -> str:
     return "\n".join(lines)
 
 
+def _buttons(notice: Notice) -> str:
+    """Command buttons as the commands to type, unless the text names them all already (help)."""
+    missing = [(label, command) for label, command in notice.actions if f"/yhdessa {command}" not in notice.text]
+    if not missing:
+        return ""
+    return "\n" + "   ".join(f"[{label}] /yhdessa {command}" for label, command in notice.actions)
+
+
 def render(message: Outbound) -> str:
     """The text of a message; charts and files are written by the runner and named by path."""
     if isinstance(message, Prompt):
         return render_prompt(message)
     if isinstance(message, Notice):
-        return message.text
+        return message.text + _buttons(message)
     if isinstance(message, Report):
         return render_report(message)
     if isinstance(message, PromptClosed):

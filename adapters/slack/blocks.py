@@ -150,9 +150,8 @@ def prompt_blocks(prompt: Prompt, catalog: Catalog) -> list[Block]:
     if not prompt.required and prompt.kind != "text":
         skip = _button(prompt.ui.get("skip", "Skip"), choose_action_id("skip"), "skip")
         blocks.append({"type": "actions", "block_id": f"yhq|{prompt.prompt_ref}|skip", "elements": [skip]})
-    notes = [prompt.ui.get("anonymous", "")] if prompt.anonymous else []
-    if notes and notes[0]:
-        blocks.append(context(notes[0]))
+    if prompt.ui.get("privacy"):
+        blocks.append(context(prompt.ui["privacy"]))
     return blocks
 
 

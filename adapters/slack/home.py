@@ -14,12 +14,14 @@ from adapters.slack.mrkdwn import heading_section
 from flows.events import MemberRef, NetworkRef
 from flows.i18n import Catalog
 from flows.journey import where_you_are
+from flows.rounds_listing import listed_rounds, round_line
 from flows.turn import EngineConfig, Turn, language_of
 from storage import repository as repo
 from storage.database import Database
 
 MAX_HOME_BLOCKS = 100
 RECENT_ANSWERS = 5
+HOME_ROUNDS = 8
 
 
 def _shown(value_num: float | None, value_text: str | None, value_list: list[Any] | None) -> str:
@@ -82,9 +84,30 @@ async def home_view(db: Database, config: EngineConfig, engine: Any, network_ref
             )
         if lines:
             out.append(bk.section("\n".join(lines)))
+        out.extend(await _rounds_part(tx, config, network, member, lang))
         if coordinator:
             out.extend(await _coordinator_part(tx, config, network.id, lang))
     return {"type": "home", "blocks": out[:MAX_HOME_BLOCKS]}
+
+
+async def _rounds_part(tx: Any, config: EngineConfig, network: Any, member: Any, lang: str) -> list[dict[str, Any]]:
+    """The latest rounds the member may see, with their numbers, so `report N` can be found."""
+    catalog = config.catalog
+    part: list[dict[str, Any]] = [{"type": "divider"}, heading_section(catalog.t(lang, "slack_home_all_rounds"))]
+    if member is None:
+        part.append(bk.context(catalog.t(lang, "rounds_empty_all")))
+        return part
+    rows, total = await listed_rounds(tx, network.id, member, limit=HOME_ROUNDS)
+    if not rows:
+        part.append(bk.context(catalog.t(lang, "rounds_empty_all")))
+        return part
+    zone = member.timezone or network.timezone
+    lines = [round_line(catalog, config.flows, lang, zone, row) for row in rows]
+    if total > len(rows):
+        lines.append(catalog.t(lang, "rounds_more", count=total - len(rows)))
+    part.append(bk.section(bk.clip("\n".join(lines), 3000)))
+    part.append(bk.context(catalog.t(lang, "rounds_footer", id=rows[0].id)))
+    return part
 
 
 async def _coordinator_part(tx: Any, config: EngineConfig, network_id: int, lang: str) -> list[dict[str, Any]]:

@@ -61,8 +61,8 @@ def _question(prompt: Prompt) -> list[dict[str, Any]]:
 def prompt_card(prompt: Prompt, texts: Texts) -> dict[str, Any]:
     body = _question(prompt)
     body.extend(_input(prompt, texts))
-    if prompt.anonymous and prompt.ui.get("anonymous"):
-        body.append(_text(prompt.ui["anonymous"], isSubtle=True, size="Small"))
+    if prompt.ui.get("privacy"):
+        body.append(_text(prompt.ui["privacy"], isSubtle=True, size="Small"))
     data: dict[str, Any] = {"yhdessa_prompt": prompt.prompt_ref}
     if prompt.kind in ("multi", "members"):
         data["yhdessa_multi"] = True

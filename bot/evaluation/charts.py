@@ -161,3 +161,23 @@ def network(title: str, nodes: Sequence[tuple[str, str, str | None]], edges: Seq
     axis.set_title(title, loc="left", fontweight="bold")
     axis.axis("off")
     return _png(figure)
+
+
+ACTION_COLOURS = ("#264653", "#2a9d8f", "#e76f51")  # made, kept, overdue
+
+
+def commitments(title: str, months: Sequence[str], series: Mapping[str, Sequence[int]]) -> bytes:
+    """Grouped bars per month: commitments made, kept and overdue (the series' names are the legend)."""
+    plt = _pyplot()
+    figure, axis = plt.subplots(figsize=(WIDTH_IN, 3.6))
+    count = max(1, len(series))
+    width = 0.8 / count
+    for i, ((name, values), colour) in enumerate(zip(series.items(), ACTION_COLOURS)):
+        xs = [x + (i - (count - 1) / 2) * width for x in range(len(months))]
+        axis.bar(xs, values, width=width, color=colour, label=name)
+    axis.set_xticks(range(len(months)), list(months), fontsize=10)
+    axis.yaxis.get_major_locator().set_params(integer=True)
+    axis.set_ylim(0, max([1, *(v for values in series.values() for v in values)]) * 1.15)
+    axis.set_title(title)
+    axis.legend(frameon=False, fontsize=11, ncol=count, loc="upper center", bbox_to_anchor=(0.5, -0.12))
+    return _png(figure)

@@ -23,18 +23,22 @@ def add_parser(subparsers: Any) -> None:
     parser.set_defaults(handler=run)
 
 
-def _requests(args: argparse.Namespace, rounds: list[Any]) -> list[list[str]]:
+def _requests(args: argparse.Namespace, rounds: list[Any], threshold: int) -> list[list[str]]:
+    from flows.registry import PULSE_DIMENSIONS  # here, not at the top: `yhdessa --help` stays light
+    from storage.privacy import too_small
+
     options = (["--by", args.by] if args.by else []) + (["--since", args.since] if args.since else [])
     if args.what:
         return [[*args.what, *options]]
-    # With nothing named, the page holds what a partner would want: the trends, the latest round of
-    # each kind of flow (pulse, check-in, reflection …) and the network map.
+    # With nothing named, the page holds what a partner would want: a summary, the trends, the
+    # latest reportable round of each other kind of flow (check-in, reflection …), the commitments
+    # and the network map. Pulse rounds are in the trends: their figures are shown once.
     latest: dict[str, Any] = {}
     for info in rounds:
-        if info.flow_id != "network-map":
+        if info.flow_id != "network-map" and info.flow_id not in PULSE_DIMENSIONS.values() and not too_small(info.done, threshold) and info.done:
             latest[info.flow_id] = info
     chosen = sorted(latest.values(), key=lambda r: (r.opens_at, r.id), reverse=True)[:4]
-    return [["trends", *options], *([str(r.id), *options] for r in chosen), ["network"]]
+    return [["summary", *options], ["trends", *options], *([str(r.id), *options] for r in chosen), ["actions"], ["network"]]
 
 
 async def run(settings: Settings, args: argparse.Namespace) -> int:
@@ -44,6 +48,7 @@ async def run(settings: Settings, args: argparse.Namespace) -> int:
     from bot.evaluation.queries import visible_rounds
     from bot.evaluation.report import ReportRequest, build_report
     from flows.arguments import ArgumentError
+    from storage.privacy import effective_threshold
     from storage import repository as repo
 
     core = await build_core(settings)
@@ -55,7 +60,8 @@ async def run(settings: Settings, args: argparse.Namespace) -> int:
                 print(f"yhdessa: there is no network {args.network!r} in {settings.database_url}", file=sys.stderr)
                 return 2
             lang = args.lang or network.language
-            for words in _requests(args, await visible_rounds(tx, network, None)):
+            threshold = effective_threshold(settings.anonymity_threshold)
+            for words in _requests(args, await visible_rounds(tx, network, None), threshold):
                 try:
                     request = ReportRequest.parse(words)
                     reports.append(await build_report(tx, core.config, settings, request, network.key, lang))

@@ -33,5 +33,5 @@ def register(config: EngineConfig, settings: Settings, db: Database) -> None:
     for verb in ("report", "raportti", "rapport"):
         config.extra_commands[verb] = command
     config.summariser = ReportSummariser(reporter)
-    config.extra_help.append("report_help")
+    config.extra_help.extend(("report_help", "report_help_actions"))
     digest_commands.register(config, reporter)

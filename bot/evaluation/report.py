@@ -22,7 +22,7 @@ from flows.turn import EngineConfig
 from storage import repository as repo
 from storage.models import Member, Network
 
-KINDS = ("round", "trends", "network")
+KINDS = ("round", "trends", "network", "actions", "summary")
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +49,10 @@ class ReportRequest:
             return cls("trends", None, since, by and by.lower())
         if word in ("network", "verkosto", "nätverk"):
             return cls("network", None, since, by and by.lower())
+        if word in ("actions", "commitments", "sitoumukset", "åtaganden"):
+            return cls("actions", None, since, by and by.lower())
+        if word in ("summary", "yhteenveto", "sammanfattning"):
+            return cls("summary", None, since, by and by.lower())
         if not word.removeprefix("#").isascii() or not word.removeprefix("#").isdigit():
             raise ArgumentError("report_usage")
         return cls("round", parse_id(word, "bad_round"), since, by and by.lower())
@@ -101,13 +105,17 @@ class Reporter:
         return ReportContext(tx, self.config, network, reader, lang, audience, threshold, self.synthesiser, self.reverse, defer)
 
     async def build(self, ctx: ReportContext, request: ReportRequest) -> Report:
-        from bot.evaluation import network_report, round_report, trend_report
+        from bot.evaluation import action_report, network_report, round_report, summary, trend_report
 
         rounds = await queries.visible_rounds(ctx.tx, ctx.network, ctx.reader, request.since)
         if request.kind == "trends":
             return await trend_report.build(ctx, rounds, request.by)
         if request.kind == "network":
             return await network_report.build(ctx, rounds)
+        if request.kind == "actions":
+            return await action_report.build(ctx)
+        if request.kind == "summary":
+            return await summary.build(ctx, rounds)
         if request.round_id is None:
             if not rounds:
                 raise ArgumentError("report_no_rounds")

@@ -129,8 +129,12 @@ def change_line(ctx: ReportContext, before: Summary, after: Summary) -> str:
 
 
 async def _previous(ctx: ReportContext, rounds: Sequence[queries.RoundInfo], chosen: queries.RoundInfo, measure: str) -> Summary | None:
-    """The same measure in the latest earlier round that asked it, if enough answered there."""
-    earlier = [r for r in rounds if (r.opens_at, r.id) < (chosen.opens_at, chosen.id)]
+    """The same measure in the latest earlier round of the same flow, if enough answered there.
+
+    Only the same flow asks the same question: reflection-3's "how is our work progressing?" and
+    reflection-2's step of the same id are different questions, and a pulse of one dimension is
+    not the full pulse."""
+    earlier = [r for r in rounds if r.flow_id == chosen.flow_id and (r.opens_at, r.id) < (chosen.opens_at, chosen.id)]
     for info in reversed(earlier):
         if measure not in measures_of(ctx.config.flows.get(info.flow_id)):
             continue

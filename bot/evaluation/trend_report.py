@@ -77,7 +77,7 @@ async def build(ctx: ReportContext, rounds: Sequence[queries.RoundInfo], by: str
         latest=", ".join(latest_texts) or "–",
     )
     chart = Chart(ctx.audience, png, alt, title, "pulse-trends.png", ctx.lang)
-    header = ReportSection(ctx.t("report_trends_span", rounds=len(with_data), first=first, last=last), ())
+    header = ReportSection(ctx.t("report_trends_span", count=len(with_data), rounds=len(with_data), first=first, last=last), ())
     return Report(ctx.audience, title, (header, *sections), (chart,), ctx.lang)
 
 
@@ -92,8 +92,10 @@ def _dimension_lines(
         return [ctx.t("report_suppressed", threshold=ctx.threshold)]
     info, latest = shown[-1]
     lines = [ctx.t("report_trend_latest", mean=ctx.num(latest.mean), date=info.opens_at.date().isoformat(), n=latest.n)]
+    # The change is told against the previous round of the same flow only (the same items asked).
     position = [r.id for r in rounds].index(info.id)
-    before = trends.get((rounds[position - 1].id, dimension)) if position > 0 else None
+    previous = next((r for r in reversed(rounds[:position]) if r.flow_id == info.flow_id and (r.id, dimension) in trends), None)
+    before = trends.get((previous.id, dimension)) if previous is not None else None
     if before is not None and not too_small(before.n, ctx.threshold):
         lines.append(change_line(ctx, before, latest))
     if len(shown) > 1:

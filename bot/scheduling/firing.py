@@ -108,7 +108,7 @@ async def _announce(tx: AsyncSession, config: EngineConfig, network: Network, ro
             if round_.closes_at
             else config.catalog.t(lang, "no_deadline")
         )
-        text = config.catalog.t(lang, "schedule_round_opened", id=round_.id, title=titles[lang], invited=round_.invited, closes=closes)
+        text = config.catalog.t(lang, "schedule_round_opened", count=round_.invited, id=round_.id, title=titles[lang], invited=round_.invited, closes=closes)
         out.append(Notice(audience, text, lang))
     return out
 

@@ -20,7 +20,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy import select
 
-from bot.scheduling import firing
+from bot.scheduling import action_reminders, firing
 from bot.scheduling.defaults import ensure_default, networks_without_default
 from bot.scheduling.leader import Leadership
 from bot.scheduling.models import RoundReminder
@@ -115,6 +115,7 @@ class SchedulerService:
                 queued += await self._fire_due(schedule, now)
             queued += await self._reminders(now)
             queued += await self._deadlines(now)
+            queued += await self._action_reminders(now)
             if queued and getattr(self.core, "dispatcher", None) is not None:
                 self.core.dispatcher.wake()
             return queued
@@ -201,6 +202,12 @@ class SchedulerService:
                 await firing.enqueue(tx, out)
                 queued += len(out)
         return queued
+
+    async def _action_reminders(self, now: datetime) -> int:
+        async with self.db.transaction() as tx:
+            out = await action_reminders.send_due(tx, self.config, now, self.hours)
+            await firing.enqueue(tx, out)
+        return len(out)
 
     async def _deadlines(self, now: datetime) -> int:
         async with self.db.transaction() as tx:

@@ -178,12 +178,12 @@ async def test_my_data_and_forget_me(core, console: Console) -> None:
     await console.say("bob", "5")
     out = await console.command("bob", "/yhdessa my-data")
     text = notices(out)
-    assert "1 named answers" in text and "checkin/mood: 5\n" in text  # as given, not 5.0
+    assert "1 named answer." in text and "checkin/mood: 5\n" in text  # as given, not 5.0
     out = await console.command("bob", "/yhdessa forget-me")
     assert "confirm" in notices(out)
     assert await count(core, Response) == 1
     out = await console.command("bob", "/yhdessa forget-me confirm")
-    assert "1 named answers are erased" in notices(out)
+    assert "1 named answer are erased" in notices(out)
     assert await count(core, Response) == 0
     async with core.db.transaction() as tx:
         network = await repo.network_by_key(tx, "console:local")

@@ -247,7 +247,7 @@ async def test_my_data_shows_named_answers_and_only_the_participation_in_anonymo
     await console.say("alice", "3")
     out = await console.command("alice", "/yhdessa my-data")
     said = " ".join(m.text for m in out if isinstance(m, Notice))
-    assert "1 named answers" in said and "checkin/mood: 3" in said
+    assert "1 named answer" in said and "checkin/mood: 3" in said
     assert "Anonymous rounds you took part in: 1 (#1 pulse-trust)" in said
     [document] = [m for m in out if getattr(m, "filename", "") == "my-data.json"]
     data = json.loads(document.content)

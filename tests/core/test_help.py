@@ -8,7 +8,8 @@ from tests.conftest import Console
 
 async def test_help_is_short_with_buttons_and_help_all_is_everything(console: Console) -> None:
     await console.command("alice", "/yhdessa help")  # alice becomes the coordinator
-    [member_help] = [m for m in await console.command("bob", "/yhdessa help") if isinstance(m, Notice)]
+    welcome, member_help = [m for m in await console.command("bob", "/yhdessa help") if isinstance(m, Notice)]
+    assert [command for _, command in welcome.actions] == ["checkin", "my-data", "help"]  # bob's first message
     assert "/yhdessa checkin" in member_help.text and "/yhdessa help all" in member_help.text
     assert "reflect start" not in member_help.text  # the coordinators' verbs are not a member's business
     assert [command for _, command in member_help.actions] == ["checkin", "journey", "report", "my-data", "help all"]

@@ -51,10 +51,10 @@ async def test_replies_are_sent_once_and_marked(core, console: Console) -> None:
     await console.command("alice", "/yhdessa help all")
     transport = RecordingTransport()
     dispatcher = Dispatcher(core.db, {"console": transport})
-    assert await dispatcher.drain() == 2  # the coordinator notice and the help text
+    assert await dispatcher.drain() == 3  # the welcome, the coordinator notice and the help text
     assert await dispatcher.drain() == 0
-    assert [r.status for r in await rows(core)] == ["sent", "sent"]
-    assert "Commands for everyone" in transport.delivered[1].text  # type: ignore[union-attr]
+    assert [r.status for r in await rows(core)] == ["sent", "sent", "sent"]
+    assert "Commands for everyone" in transport.delivered[2].text  # type: ignore[union-attr]
 
 
 async def test_rate_limited_message_waits_for_retry_after(core, console: Console) -> None:

@@ -14,7 +14,7 @@ from flows.messages import Audience, Option, Prompt
 
 CATALOG = Catalog.load()
 AUDIENCE = Audience.member("slack:T1:U1")
-UI = {"answer": "Answer", "submit": "Send", "skip": "Skip", "placeholder": "…", "hint": "", "anonymous": "Anonymous."}
+UI = {"answer": "Answer", "submit": "Send", "skip": "Skip", "placeholder": "…", "hint": "", "privacy": "Anonymous."}
 
 
 def prompt(kind: str, options: int = 0, **extra: object) -> Prompt:

@@ -68,5 +68,7 @@ async def test_app_home_shows_the_stage_open_questions_and_for_coordinators_the_
 async def test_mention_in_a_channel_answers_with_help(slack: SlackHarness) -> None:
     await slack.event(payload("events.json")["app_mention"], "Ev0HELP")
     await slack.deliver()
-    help_text = slack.posts_to("DANNA")[0].args["text"]
+    welcome, help_post = slack.posts_to("DANNA")  # anna's first message: the welcome, then help
+    assert "Welcome" in welcome.args["text"]
+    help_text = help_post.args["text"]
     assert "/yhdessa" in help_text

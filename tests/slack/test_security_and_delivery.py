@@ -20,20 +20,20 @@ async def test_redelivered_event_stores_nothing_new(slack: SlackHarness) -> None
     events = payload("events.json")
     status, _ = await slack.event(events["app_mention"], "Ev0MENTION1")
     assert status == 200
-    assert len(await slack.outbox()) == 1  # the help reply
+    assert len(await slack.outbox()) == 2  # anna's welcome (her first message) and the help reply
     for retry in ("1", "2"):
         status, _ = await slack.event(events["app_mention"], "Ev0MENTION1", {"X-Slack-Retry-Num": retry, "X-Slack-Retry-Reason": "http_timeout"})
         assert status == 200
-    assert len(await slack.outbox()) == 1
+    assert len(await slack.outbox()) == 2
     assert await slack.count(InboxEntry) == 1
     await slack.deliver()
-    assert len(slack.posts_to("DANNA")) == 1
+    assert len(slack.posts_to("DANNA")) == 2
 
 
 async def test_a_retry_whose_first_delivery_was_lost_is_still_handled(slack: SlackHarness) -> None:
     events = payload("events.json")
     await slack.event(events["app_mention"], "Ev0LOSTFIRST", {"X-Slack-Retry-Num": "1", "X-Slack-Retry-Reason": "http_error"})
-    assert len(await slack.outbox()) == 1
+    assert len(await slack.outbox()) == 2  # the welcome and the help reply
 
 
 @pytest.mark.parametrize(
@@ -70,15 +70,15 @@ async def test_429_retry_after_is_honoured_and_the_message_arrives_once(slack: S
     await slack.deliver()  # too early: Retry-After has not passed
     assert len(slack.fake.called("chat.postMessage")) == 1
     deadline = time.monotonic() + 5
-    while not slack.posts_to("DANNA") and time.monotonic() < deadline:
+    while len(slack.posts_to("DANNA")) < 2 and time.monotonic() < deadline:
         await asyncio.sleep(0.1)
         await slack.deliver()
-    calls = slack.fake.called("chat.postMessage")
-    assert len(calls) == 2 and calls[1].at - calls[0].at >= 0.95
-    assert len(slack.posts_to("DANNA")) == 1
-    assert (await slack.outbox())[0].status == "sent"
+    calls = slack.fake.called("chat.postMessage")  # the refused welcome, then the welcome and the help
+    assert len(calls) == 3 and calls[1].at - calls[0].at >= 0.95
+    assert len(slack.posts_to("DANNA")) == 2
+    assert [r.status for r in await slack.outbox()] == ["sent", "sent"]
     await slack.deliver()
-    assert len(slack.fake.called("chat.postMessage")) == 2
+    assert len(slack.fake.called("chat.postMessage")) == 3  # each arrived once
 
 
 async def test_server_errors_retry_and_permanent_refusals_do_not(slack: SlackHarness) -> None:

@@ -67,6 +67,10 @@ class FakeConnector:
     def cards(self, conversation: str) -> list[Call]:
         return [c for c in self.delivered(conversation=conversation) if c.kind in ("send", "reply") and c.card]
 
+    def prompt_cards(self, conversation: str) -> list[Call]:
+        """The question cards (not the welcome's or help's command buttons)."""
+        return [c for c in self.cards(conversation) if any("yhdessa_prompt" in (a.get("data") or {}) for a in c.card.get("actions", []))]  # type: ignore[union-attr]
+
     async def start(self) -> str:
         app = web.Application()
         app.router.add_post("/v3/conversations", self._create)

@@ -20,7 +20,7 @@ async def test_anonymous_answer_is_not_echoed_on_the_card_or_in_the_outbox(teams
             assert await bot.post(personal_install(connector.url, name)) == 202
         assert await bot.post(personal_message(connector.url, "coco", "pulse start trust")) == 202
         await drain(teams_core)
-        card_call = connector.cards(personal_conversation("bob"))[0]
+        card_call = connector.prompt_cards(personal_conversation("bob"))[0]
         ref = card_call.card["actions"][0]["data"]["yhdessa_prompt"]  # type: ignore[index]
         card_id = await _card_activity_id(connector, card_call)
         assert await bot.post(card_submit(connector.url, "bob", card_id, {"yhdessa_prompt": ref, "answer": "4"})) == 202

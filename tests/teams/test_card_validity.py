@@ -23,7 +23,9 @@ from flows.definition import LANGUAGES
 from flows.i18n import Catalog
 from flows.messages import Audience, Notice, Option, Prompt, PromptClosed, Report
 from flows.registry import FlowRegistry
-from flows.turn import render_prompt
+from flows.turn import Turn, render_prompt
+from flows.welcome import welcome
+from storage.models import Member, Network
 from tests.conftest import Console, make_settings, member
 from tests.teams.node import node_or_skip, npm_install
 
@@ -110,9 +112,11 @@ async def test_help_and_report_cards_are_valid_and_small(sqlite_url: str, tmp_pa
     try:
         await fill_demo(core, member("alice"))
         console = Console(core)
+        await console.command("alice", '/yhdessa action add "Kartoita palvelupolku – åtgärd – the service path" --due 2w')
         for lang in LANGUAGES:
             await console.command("alice", f"/yhdessa lang {lang}")
-            for command in ("help", "report", "report trends", "report network", "report 1 --by sector"):
+            named[f"{lang}:welcome"] = cards.notice_card(welcome(Turn(None, core.config, Network(key="teams:t", name="Verkosto"), Member(key=BOB.key, language=lang))))  # type: ignore[arg-type]
+            for command in ("help", "report", "report trends", "report network", "report 1 --by sector", "report actions", "report summary", "checkin start network"):
                 for index, message in enumerate(await console.command("alice", f"/yhdessa {command}")):
                     name = f"{lang}:{command}:{index}"
                     if isinstance(message, Report):
@@ -122,6 +126,7 @@ async def test_help_and_report_cards_are_valid_and_small(sqlite_url: str, tmp_pa
     finally:
         await core.close()
     assert sum(":help:" in n for n in named) == 3
+    assert sum(":welcome" in n for n in named) == 3 and sum(":checkin start network:" in n for n in named) >= 3  # the action reviews
     assert sum("report trends" in n for n in named) == 3 and sum("report network" in n for n in named) == 3
     charts = sum(1 for card in named.values() for item in card["body"] if item.get("type") == "Image")
     assert charts >= 9  # every chart of every report is in its card, by URL

@@ -99,7 +99,8 @@ async def test_a_member_goes_through_welcome_help_pulse_checkin_and_report(playg
     core, pg = playground
     chat = pg.personal_chat
     await pg.install(chat)
-    await pg.wait_for(lambda: any("Welcome" in m.text for m in pg.in_chat(chat)), what="the welcome")
+    # The welcome is a card: its text and the check-in, my data and help buttons.
+    await pg.wait_for(lambda: any(m.card and "Welcome" in _texts(m.card) for m in pg.in_chat(chat)), what="the welcome")
 
     await pg.say(chat, "help")
     await pg.wait_for(lambda: any(m.card and "checkin" in _texts(m.card) for m in pg.in_chat(chat)), what="the help card")

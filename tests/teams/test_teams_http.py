@@ -56,7 +56,7 @@ async def test_personal_pulse_start_sends_cards_to_every_member(teams_core: Core
     async with live_bot(teams_core) as bot:
         await start_pulse(teams_core, bot, connector)
     for name in ("alice", "bob", "coco"):
-        cards = connector.cards(personal_conversation(name))
+        cards = connector.prompt_cards(personal_conversation(name))
         assert len(cards) == 1, name
         card = cards[0].card
         assert card is not None and card["version"] == "1.5"
@@ -66,7 +66,7 @@ async def test_personal_pulse_start_sends_cards_to_every_member(teams_core: Core
         assert choice["type"] == "Input.ChoiceSet" and choice["style"] == "expanded"
         assert choice["label"] and choice["errorMessage"]
     welcomes = connector.delivered("send", personal_conversation("alice"))
-    assert any("Welcome" in c.text for c in welcomes)
+    assert any("Welcome" in str(c.card) for c in welcomes)  # a card, with its three buttons
     opened = [c.text for c in connector.delivered("send", personal_conversation("coco"))]
     assert any("3 members invited" in t for t in opened)
 
@@ -74,7 +74,7 @@ async def test_personal_pulse_start_sends_cards_to_every_member(teams_core: Core
 async def bobs_first_card(core: Core, bot: Any, connector: FakeConnector) -> tuple[str, str]:
     """Start a pulse; the prompt reference and activity id of the first card bob got."""
     await start_pulse(core, bot, connector)
-    card_call = connector.cards(personal_conversation("bob"))[0]
+    card_call = connector.prompt_cards(personal_conversation("bob"))[0]
     ref = card_call.card["actions"][0]["data"]["yhdessa_prompt"]  # type: ignore[index]
     return ref, await _card_activity_id(connector, card_call)
 
@@ -89,10 +89,10 @@ async def test_card_submit_is_stored_and_card_updated(teams_core: Core, connecto
     updates = connector.delivered("update", personal_conversation("bob"))
     assert [u.activity_id for u in updates] == [card_id]
     body = updates[0].card["body"]  # type: ignore[index]
-    question = connector.cards(personal_conversation("bob"))[0].card["body"][1]["text"]  # type: ignore[index]
+    question = connector.prompt_cards(personal_conversation("bob"))[0].card["body"][1]["text"]  # type: ignore[index]
     assert body[0]["text"] == question  # the question stays, the answer below it
     assert "Answered" in body[-1]["text"]
-    assert len(connector.cards(personal_conversation("bob"))) == 2  # the next question arrived
+    assert len(connector.prompt_cards(personal_conversation("bob"))) == 2  # the next question arrived
 
 
 async def test_invalid_submit_gets_a_clear_reply_and_the_card_stays_open(teams_core: Core, connector: FakeConnector) -> None:
@@ -127,9 +127,9 @@ async def test_connector_429_is_retried_and_delivered_once(teams_core: Core, con
         connector.fail_next(429, retry_after="0")
         await drain(teams_core)
     attempts = connector.calls
-    assert [c.status for c in attempts if c.kind == "send"] == [429, 200]
-    assert len(connector.delivered("send", personal_conversation("alice"))) == 1
-    assert await count(teams_core, OutboxMessage, OutboxMessage.status == "sent") == 1
+    assert [c.status for c in attempts if c.kind == "send"] == [429, 200, 200]  # her welcome waited, then help
+    assert len(connector.delivered("send", personal_conversation("alice"))) == 2
+    assert await count(teams_core, OutboxMessage, OutboxMessage.status == "sent") == 2
 
 
 @pytest.mark.parametrize("status", [500, 503])
@@ -138,7 +138,7 @@ async def test_connector_5xx_is_retried(teams_core: Core, connector: FakeConnect
         assert await bot.post(personal_message(connector.url, "alice", "help")) == 202
         connector.fail_next(status, retry_after="0")
         await drain(teams_core)
-    assert len(connector.delivered("send", personal_conversation("alice"))) == 1
+    assert len(connector.delivered("send", personal_conversation("alice"))) == 2  # the welcome and help, once each
 
 
 async def test_forbidden_is_undeliverable_not_retried(teams_core: Core, connector: FakeConnector) -> None:
@@ -146,7 +146,7 @@ async def test_forbidden_is_undeliverable_not_retried(teams_core: Core, connecto
         assert await bot.post(personal_message(connector.url, "alice", "help")) == 202
         connector.fail_next(403)
         await drain(teams_core)
-    assert [c.status for c in connector.calls if c.kind == "send"] == [403]
+    assert [c.status for c in connector.calls if c.kind == "send"][:1] == [403]  # the welcome: not retried
     assert await count(teams_core, OutboxMessage, OutboxMessage.status == "dead") == 1
 
 
@@ -162,7 +162,7 @@ async def test_channel_mention_command_and_team_install(teams_core: Core, connec
     created = {c.body["members"][0]["id"] for c in connector.delivered("create")}
     assert created >= {user("dora")["id"], user("eino")["id"]}
     for name in ("dora", "eino"):
-        cards = connector.cards(f"a:chat-{user(name)['id']}")
+        cards = connector.prompt_cards(f"a:chat-{user(name)['id']}")
         assert len(cards) == 1 and cards[0].card["actions"][0]["data"]["yhdessa_prompt"].startswith("1:")  # type: ignore[index]
     coco_chat = [c.text for c in connector.delivered("send", f"a:chat-{user('coco')['id']}")]
     assert any("3 members invited" in t for t in coco_chat), coco_chat

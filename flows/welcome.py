@@ -1,0 +1,65 @@
+"""The welcome a member gets once, at their first message anywhere (a DM, a command, a joined
+channel, the console): what the network is, what will happen, how answers are used and who sees
+them, and three buttons to begin with. And the "did you mean …?" for a mistyped verb.
+
+Whether a member was welcomed is a row of its own (`member_welcomes`), not the member's first
+sight: members are also created by a round launch or a channel roster before they ever write.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable
+
+from flows.messages import Audience, Notice
+from flows.turn import Turn
+from storage.models import MemberWelcome, utcnow
+
+BUTTONS = (("welcome_button_checkin", "checkin"), ("welcome_button_mydata", "my-data"), ("welcome_button_help", "help"))
+
+
+class Welcomes:
+    """Remembers, per process, who is known to be welcomed, so most turns read nothing more."""
+
+    LIMIT = 50_000
+
+    def __init__(self) -> None:
+        self._done: set[int] = set()
+
+    async def greet(self, turn: Turn) -> None:
+        member_id = turn.member.id
+        if member_id in self._done:
+            return
+        if not turn.new_member and await turn.tx.get(MemberWelcome, member_id) is not None:
+            self._remember(member_id)
+            return
+        turn.tx.add(MemberWelcome(member_id=member_id, at=utcnow()))
+        await turn.tx.flush()
+        # Remembered only once read back committed: a refused turn is rolled back and welcomes again.
+        turn.emit(welcome(turn))
+
+    def _remember(self, member_id: int) -> None:
+        if len(self._done) >= self.LIMIT:
+            self._done.clear()
+        self._done.add(member_id)
+
+
+def welcome(turn: Turn) -> Notice:
+    # A network known only by its workspace or tenant id is not named: "Welcome to T0TEAM" says nothing.
+    unnamed = turn.network.name == turn.network.key.split(":", 1)[-1]
+    hello = turn.t("welcome_hello_unnamed") if unnamed else turn.t("welcome_hello", network=turn.network.name)
+    text = hello + "\n" + turn.t("welcome_intro", threshold=turn.config.anonymity_threshold)
+    actions = tuple((turn.t(label), command) for label, command in BUTTONS)
+    return Notice(Audience.member(turn.member.key), text, turn.lang, actions)
+
+
+def nearest(word: str, verbs: Iterable[str]) -> str | None:
+    """The verb `word` was most likely meant to be (`chekin` → `checkin`), or None."""
+    lowered = word.lower()
+    candidates = sorted(set(verbs))
+    found = difflib.get_close_matches(lowered, candidates, n=1, cutoff=0.6)
+    if found:
+        return found[0]
+    # A verb started but not finished (`repo`, `acti`) is a verb too.
+    starts = [v for v in candidates if len(lowered) >= 3 and v.startswith(lowered)]
+    return starts[0] if len(starts) == 1 else None
