@@ -22,15 +22,18 @@ async def purge_outbox(core: Core, every: float = PURGE_EVERY) -> None:
     """Hourly: delivered outbox rows older than YHDESSA_OUTBOX_RETENTION_DAYS are deleted."""
     from datetime import timedelta
 
-    from storage import outbox
+    from storage import chart_images, outbox
 
     retention = timedelta(days=core.settings.outbox_retention_days)
     while True:
         try:
             async with core.db.transaction() as tx:
                 purged = await outbox.purge_delivered(tx, retention)
+                charts = await chart_images.purge(tx, retention)
             if purged:
                 log.info("purged %d delivered outbox rows older than %s", purged, retention)
+            if charts:
+                log.info("purged %d chart images no message names any more", charts)
         except Exception:  # the next hour tries again; a purge must never stop the server
             log.exception("purging the outbox failed")
         await asyncio.sleep(every)
