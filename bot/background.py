@@ -48,3 +48,10 @@ async def start_scheduler(core: Core) -> Any:
     scheduler = module.SchedulerService(core)
     await scheduler.start()
     return scheduler
+
+
+async def finish_digests(core: Core) -> None:
+    """Digests a crash (or another process) left to be queued: see bot/evaluation/digest_fanout.py."""
+    from bot.evaluation.digest_fanout import DigestFanout
+
+    await DigestFanout(core.db, core.config).run()
