@@ -31,6 +31,7 @@ from storage.models import ChartImage, OutboxMessage  # noqa: E402
 
 NETWORK = NetworkRef("console", "local")
 ALICE = MemberRef("console", "local", "alice", "Alice")
+BOB = MemberRef("console", "local", "bench-bob", "Bob")
 
 
 async def run(members: int) -> None:
@@ -60,12 +61,30 @@ async def run(members: int) -> None:
         round_id = next(int(m.prompt_ref.split(":")[0]) for m in out if isinstance(m, Prompt))
         await command(f"reflect close {round_id}")
         before = await outbox_bytes()
+        await core.engine.handle(CommandIssued(NETWORK, BOB, "help", "bench:bob:0", is_direct=True))  # bob is known
+        waits: list[float] = []
+        done = asyncio.Event()
+
+        async def clicks() -> None:
+            """Another member's command every 20 ms while the digests are published: how long each waits."""
+            i = 0
+            while not done.is_set():
+                i += 1
+                at = time.perf_counter()
+                await core.engine.handle(CommandIssued(NETWORK, BOB, "help", f"bench:bob:{i}", is_direct=True))
+                waits.append(time.perf_counter() - at)
+                await asyncio.sleep(0.02)
+
+        other = asyncio.create_task(clicks())
+        await asyncio.sleep(0.05)
         started = time.perf_counter()
         out = await command(f'reflect publish {round_id} "Thank you all."')
         published = time.perf_counter() - started
         if core.config.after_commit is not None:
             await core.config.after_commit.wait()  # the chunks after the command's turn
         everyone = time.perf_counter() - started
+        done.set()
+        await other
         size = await outbox_bytes() - before
         images = await image_bytes()  # the chart may be stored already (content-addressed): all of them
     finally:
@@ -74,6 +93,7 @@ async def run(members: int) -> None:
         f"{members} members asked: checkin start {opened:.2f} s; reflect publish: its turn {published:.2f} s "
         f"(ratio {published / opened:.1f}x), every digest queued {everyone:.2f} s (ratio {everyone / opened:.1f}x)"
     )
+    print(f"another member's command meanwhile: {len(waits)} sent, the longest waited {max(waits) * 1000:.0f} ms")
     print(f"the digests put {size / 1e6:.2f} MB into the outbox ({size / members / 1e3:.1f} KB a member), every chart image stored once beside it {images / 1e3:.0f} KB")
 
 

@@ -194,8 +194,8 @@ class DigestCommands:
         response = " ".join(words[1:]).strip()
         turn.out.extend(await self.service.publish(turn.tx, turn.network, round_, response or None))
         await repo.audit(turn.tx, turn.network.id, turn.member.key, "digest_published", round=round_.id)
-        members = await digests.invited_members(turn.tx, round_.id)
-        where = turn.t("digest_where_channel") if round_.delivery == "channel" and round_.channel else turn.t("digest_where_members", count=len(members))
+        count = await digests.invited_count(turn.tx, round_.id)
+        where = turn.t("digest_where_channel") if round_.delivery == "channel" and round_.channel else turn.t("digest_where_members", count=count)
         turn.reply("digest_published", id=round_.id, where=where)
 
     async def themes(self, turn: Turn, words: list[str]) -> None:
