@@ -43,11 +43,17 @@ def _parser() -> argparse.ArgumentParser:
     demo.add_argument("--months", type=_number(1, 60), default=6)
     demo.add_argument("--seed", type=_number(0, 2**31 - 1), default=7)
 
-    export = sub.add_parser("export", help="write the answers as CSV or JSON (anonymous rows carry no member)")
+    export = sub.add_parser(
+        "export",
+        help="write the answers as CSV or JSON (anonymous rows carry no member); with --output, the actions beside them",
+    )
     export.add_argument("--format", choices=("csv", "json"), default="csv")
     export.add_argument("--round", type=_number(1, 2_147_483_647), default=None)
     export.add_argument("--network", default="console:local", help="network key, e.g. slack:T0123 (default console:local)")
-    export.add_argument("--output", "-o", default="-", help="file to write (default: standard output)")
+    export.add_argument(
+        "--output", "-o", default="-", help="file to write (default: standard output); the actions go to NAME-actions.EXT beside it"
+    )
+    export.add_argument("--actions", action="store_true", help="write the network's agreements and commitments instead of the answers")
 
     members = sub.add_parser("members", help="list members or grant the coordinator role")
     msub = members.add_subparsers(dest="members_command", metavar="ACTION", required=True)

@@ -108,9 +108,13 @@ async def cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
 
 
 async def cmd_export(settings: Settings, args: argparse.Namespace) -> int:
+    from storage import actions as actions_store
     from storage import repository as repo
     from storage.export import export_rows, to_csv, to_json
 
+    if args.actions and args.round is not None:
+        print("yhdessa: --actions exports the whole network's actions; leave out --round", file=sys.stderr)
+        return 2
     core = await build_core(settings, extensions=False)
     try:
         async with core.db.transaction() as tx:
@@ -118,16 +122,39 @@ async def cmd_export(settings: Settings, args: argparse.Namespace) -> int:
             if network is None:
                 print(f"yhdessa: there is no network {args.network!r} in {settings.database_url}", file=sys.stderr)
                 return 2
-            rows = await export_rows(tx, network, args.round, settings.anonymity_threshold)
+            rows = [] if args.actions else await export_rows(tx, network, args.round, settings.anonymity_threshold)
+            # Like the chat `export`: a round's export is its answers; the network's comes with its actions.
+            agreed = await actions_store.export_rows(tx, network) if args.round is None else []
     finally:
         await core.close()
-    text = to_csv(rows) if args.format == "csv" else to_json(rows) + "\n"
-    if args.output == "-":
-        sys.stdout.write(text)
-    else:
-        Path(args.output).write_text(text, encoding="utf-8")
-        print(f"wrote {len(rows)} answers to {args.output}", file=sys.stderr)
+
+    def render(data: list[dict[str, Any]], columns: tuple[str, ...] | None = None) -> str:
+        if args.format == "json":
+            return to_json(data) + "\n"
+        return to_csv(data, columns) if columns else to_csv(data)
+
+    if args.actions:
+        _write(args.output, render(agreed, actions_store.EXPORT_COLUMNS), _counted(len(agreed), "action"))
+        return 0
+    _write(args.output, render(rows), _counted(len(rows), "answer"))
+    if agreed and args.output == "-":
+        print(f"yhdessa: {_counted(len(agreed), 'action')} left out of this output: add --actions, or --output FILE for both", file=sys.stderr)
+    elif agreed:
+        target = Path(args.output)
+        _write(str(target.with_name(f"{target.stem}-actions{target.suffix}")), render(agreed, actions_store.EXPORT_COLUMNS), _counted(len(agreed), "action"))
     return 0
+
+
+def _counted(count: int, noun: str) -> str:
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
+
+
+def _write(output: str, text: str, what: str) -> None:
+    if output == "-":
+        sys.stdout.write(text)
+        return
+    Path(output).write_text(text, encoding="utf-8")
+    print(f"wrote {what} to {output}", file=sys.stderr)
 
 
 async def cmd_members(settings: Settings, args: argparse.Namespace) -> int:

@@ -22,6 +22,7 @@ from flows.definition import Flow, Step
 from flows.events import MemberAnswered
 from flows.messages import Audience, Notice, Outbound, Prompt, PromptClosed, to_json
 from flows.turn import EngineConfig, Refused, render_prompt
+from flows.welcome import welcome_notice
 from storage import anonymous
 from storage.answer_sql import AnswerContext, AnswerStatements
 from storage.models import Round, utcnow
@@ -63,6 +64,10 @@ async def answer(tx: AsyncSession, config: EngineConfig, event: MemberAnswered) 
         raise GeneralPath  # a member select lists the other members: the general way reads them
     prepared: dict[int, dict[str, Any]] = {}  # the JSON of prompts rendered from the cache
     out = await _record(tx, sql, config, context, flow, step, following, answered, event, prepared)
+    # A first click is a first interaction: the welcome comes with it, once (flows/welcome.py).
+    # Stored to the hour, as the inbox claim is: no exact time beside an anonymous answer's day.
+    if not context.welcomed and await sql.welcome(context.member_id, now.replace(minute=0, second=0, microsecond=0)):
+        out.insert(0, welcome_notice(config, lang, event.network.key, context.network_name, event.member.key))
     await sql.enqueue([(m.audience.platform, m.audience.key, prepared.get(id(m)) or to_json(m)) for m in out], now)
     return out
 

@@ -13,7 +13,7 @@ from flows.launch import Launcher
 from flows.messages import Audience, ChartImages, Notice, Outbound, Prompt, to_json
 from flows.rounds import current_step, ensure_member, join_round, may_join, prompt_for, record_answer
 from flows.turn import CommandHandler, EngineConfig, Refused, SaveFailed, Turn
-from flows.welcome import Welcomes, nearest
+from flows.welcome import Welcomes, is_greeting, nearest
 from storage import chart_images, repository as repo
 from storage.database import Database
 from storage.health import WRITE_FAULTS
@@ -139,8 +139,7 @@ class Engine:
             network.name = event.network.name  # a better name than the id it was first given
         member, created = await ensure_member(tx, self.config, network, event.member, known)
         turn = Turn(tx, self.config, network, member, event.channel, getattr(event, "is_direct", event.channel is None), new_member=created)
-        if not isinstance(event, MemberAnswered):  # a first click on a question is no time for it
-            await self.welcomes.greet(turn)
+        await self.welcomes.greet(turn)  # a first click is a first interaction too
         if created:
             await self._welcome_first(turn)
         return turn
@@ -227,6 +226,9 @@ class Engine:
     async def _message(self, turn: Turn, event: MessageReceived) -> None:
         """Free text answers the member's open question (the most recently active one)."""
         sessions = await repo.open_sessions(turn.tx, turn.member.id)
+        if sessions and turn.welcomed and is_greeting(turn, event.text):
+            turn.reply("welcome_question_waiting")  # a first "moi" says hello; it answers nothing
+            return
         # Questions posted in a channel are answered there (buttons, the modal); typed text goes to
         # the member's own questions first, and to a channel's only when there is nothing else.
         sessions = sorted(sessions, key=lambda pair: pair[1].delivery != "dm")

@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 
 from flows import action_review
+from flows.moments import moment_text
 from flows.arguments import Arguments, ArgumentError, parse_arguments, parse_audience, parse_duration, parse_id
 from flows.definition import Flow
 from flows.rounds import close_round, current_step, join_round, open_round, prompt_for
@@ -58,7 +59,7 @@ async def _launch(turn: Turn, flow: Flow, args: Arguments, audience_word: str | 
 
 
 def _local(turn: Turn, moment: datetime) -> str:
-    return moment.astimezone(ZoneInfo(turn.member.timezone or turn.network.timezone)).strftime("%Y-%m-%d %H:%M %Z")
+    return moment_text(turn.catalog, turn.lang, moment, turn.member.timezone or turn.network.timezone)
 
 
 async def reflect(turn: Turn, words: list[str]) -> None:

@@ -84,6 +84,7 @@ class Turn:
     is_direct: bool = True
     out: list[Outbound] = field(default_factory=list)
     new_member: bool = False  # the member was first met in this turn
+    welcomed: bool = False  # the welcome went out in this turn (a "moi" with it is no answer)
     launches: list[int] = field(default_factory=list)  # rounds whose later chunks are invited after the commit
     # The outbox JSON of some of `out`, by id(), built in bulk (a launch's first chunk).
     prepared: dict[int, dict[str, Any]] = field(default_factory=dict)

@@ -11,8 +11,9 @@ from __future__ import annotations
 import difflib
 from collections.abc import Iterable
 
+from flows.definition import LANGUAGES
 from flows.messages import Audience, Notice
-from flows.turn import Turn
+from flows.turn import EngineConfig, Turn
 from storage.models import MemberWelcome, utcnow
 
 BUTTONS = (("welcome_button_checkin", "checkin"), ("welcome_button_mydata", "my-data"), ("welcome_button_help", "help"))
@@ -35,6 +36,7 @@ class Welcomes:
             return
         turn.tx.add(MemberWelcome(member_id=member_id, at=utcnow()))
         await turn.tx.flush()
+        turn.welcomed = True
         # Remembered only once read back committed: a refused turn is rolled back and welcomes again.
         turn.emit(welcome(turn))
 
@@ -45,12 +47,27 @@ class Welcomes:
 
 
 def welcome(turn: Turn) -> Notice:
+    return welcome_notice(turn.config, turn.lang, turn.network.key, turn.network.name, turn.member.key)
+
+
+def welcome_notice(config: EngineConfig, lang: str, network_key: str, network_name: str, member_key: str) -> Notice:
+    """The welcome, from what the answer turn knows too (flows/answer_turn.py welcomes a first click)."""
     # A network known only by its workspace or tenant id is not named: "Welcome to T0TEAM" says nothing.
-    unnamed = turn.network.name == turn.network.key.split(":", 1)[-1]
-    hello = turn.t("welcome_hello_unnamed") if unnamed else turn.t("welcome_hello", network=turn.network.name)
-    text = hello + "\n" + turn.t("welcome_intro", threshold=turn.config.anonymity_threshold)
-    actions = tuple((turn.t(label), command) for label, command in BUTTONS)
-    return Notice(Audience.member(turn.member.key), text, turn.lang, actions)
+    unnamed = network_name == network_key.split(":", 1)[-1]
+    t = config.catalog.t
+    hello = t(lang, "welcome_hello_unnamed") if unnamed else t(lang, "welcome_hello", network=network_name)
+    text = hello + "\n" + t(lang, "welcome_intro", threshold=config.anonymity_threshold)
+    actions = tuple((t(lang, label), command) for label, command in BUTTONS)
+    return Notice(Audience.member(member_key), text, lang, actions)
+
+
+def is_greeting(turn: Turn, text: str) -> bool:
+    """"moi", "Hej!", "hi there": a hello in any of the languages (a member may write in another)."""
+    words = " ".join(text.lower().replace(",", " ").strip(" !.?:;)(-").split())
+    if not words or len(words.split()) > 3:
+        return False
+    known = {w for lang in LANGUAGES for w in turn.catalog.words(lang, "greeting_words")}
+    return any(words == w or words.startswith(w + " ") for w in known)
 
 
 def nearest(word: str, verbs: Iterable[str]) -> str | None:

@@ -31,12 +31,15 @@ SQL: dict[str, str] = {
     # Network, member, round and the member's session in it: every answer starts with all four.
     "context": (
         "SELECT n.id, n.name, n.language, m.id, m.display_name, m.language, m.sector, m.side, "
-        "r.id, r.flow_id, r.status, r.anonymous, r.delivery, s.id, s.status, s.step_id, s.answered, s.held, s.submission "
+        "r.id, r.flow_id, r.status, r.anonymous, r.delivery, s.id, s.status, s.step_id, s.answered, s.held, s.submission, w.member_id "
         "FROM networks n JOIN members m ON m.network_id = n.id AND m.key = :member "
         "LEFT JOIN rounds r ON r.id = :round AND r.network_id = n.id "
         "LEFT JOIN member_sessions s ON s.round_id = r.id AND s.member_id = m.id "
+        "LEFT JOIN member_welcomes w ON w.member_id = m.id "
         "WHERE n.key = :network"
     ),
+    # A member whose first interaction is a click is welcomed by it (flows/welcome.py).
+    "welcome": "INSERT INTO member_welcomes (member_id, at) VALUES (:member, :at) ON CONFLICT (member_id) DO NOTHING RETURNING member_id",
     # PostgreSQL only (SQLite runs one transaction at a time): two clicks at once see each other
     # under the session's lock, and so does a close, which ends every open session of its round
     # (flows/rounds.close_round): locked first, the answer commits before the close touches the
@@ -85,6 +88,7 @@ class AnswerContext:
     answered: list[str]
     held: list[Any] | None
     submission: str | None
+    welcomed: bool
 
     @property
     def language(self) -> str:
@@ -159,6 +163,7 @@ class AnswerStatements:
         values[11] = bool(values[11])
         values[16] = self._loaded(values[16]) or []
         values[17] = self._loaded(values[17])
+        values[19] = values[19] is not None
         return AnswerContext(*values)
 
     async def lock(self, context: AnswerContext) -> None:
@@ -173,6 +178,10 @@ class AnswerStatements:
             return
         context.session_status, context.step_id, answered, held, context.submission = session_row
         context.answered, context.held = self._loaded(answered) or [], self._loaded(held)
+
+    async def welcome(self, member_id: int, now: datetime) -> bool:
+        """Marks the member welcomed; False when another turn did it first."""
+        return await self._one("welcome", {"member": member_id, "at": self.time(now)}) is not None
 
     async def add_response(self, values: dict[str, Any]) -> None:
         params = {**values, "value_list": self.json(values["value_list"]), "answered_at": self.time(values["answered_at"])}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from datetime import datetime
 from collections.abc import Sequence
 
 from bot.evaluation import charts, queries
@@ -14,6 +15,12 @@ from flows.arguments import ArgumentError
 from flows.messages import Chart, Report, ReportSection
 
 ORDER = ("knowing", "trust", "commitment")  # the seed's foundation, bottom up
+
+
+def _day(ctx: ReportContext, moment: datetime) -> str:
+    """A round's day as the reader writes dates (24.11.2026 in Finnish)."""
+    day = moment.date()
+    return ctx.t("rounds_date", day=day.day, month=day.month, year=day.year)
 
 
 def _scale(ctx: ReportContext) -> tuple[int, int]:
@@ -48,7 +55,7 @@ async def build(ctx: ReportContext, rounds: Sequence[queries.RoundInfo], by: str
         points, shown = [], []
         for info in with_data:
             summary = trends.get((info.id, dimension))
-            label = info.opens_at.strftime("%Y-%m-%d")
+            label = _day(ctx, info.opens_at)
             if summary is None or too_small(summary.n, ctx.threshold):
                 points.append(charts.TrendPoint(label, None))
                 continue
@@ -62,7 +69,7 @@ async def build(ctx: ReportContext, rounds: Sequence[queries.RoundInfo], by: str
             latest_texts.append(f"{names[dimension]} {ctx.num(shown[-1][1].mean)}")
     if by:
         sections.append(await _by_section(ctx, with_data, dimensions, names, by))
-    first, last = with_data[0].opens_at.date().isoformat(), with_data[-1].opens_at.date().isoformat()
+    first, last = _day(ctx, with_data[0].opens_at), _day(ctx, with_data[-1].opens_at)
     scale = _scale(ctx)
     title = ctx.t("report_trends_title")
     png = charts.trends(title, panels, scale, ctx.t("report_band"), names, decimal=ctx.num(0.5)[1])
@@ -91,7 +98,7 @@ def _dimension_lines(
     if not shown:
         return [ctx.t("report_suppressed", threshold=ctx.threshold)]
     info, latest = shown[-1]
-    lines = [ctx.t("report_trend_latest", mean=ctx.num(latest.mean), date=info.opens_at.date().isoformat(), n=latest.n)]
+    lines = [ctx.t("report_trend_latest", mean=ctx.num(latest.mean), date=_day(ctx, info.opens_at), n=latest.n)]
     # The change is told against the previous round of the same flow only (the same items asked).
     position = [r.id for r in rounds].index(info.id)
     previous = next((r for r in reversed(rounds[:position]) if r.flow_id == info.flow_id and (r.id, dimension) in trends), None)
@@ -99,7 +106,7 @@ def _dimension_lines(
     if before is not None and not too_small(before.n, ctx.threshold):
         lines.append(change_line(ctx, before, latest))
     if len(shown) > 1:
-        lines.append(ctx.t("report_trend_first", mean=ctx.num(shown[0][1].mean), date=shown[0][0].opens_at.date().isoformat()))
+        lines.append(ctx.t("report_trend_first", mean=ctx.num(shown[0][1].mean), date=_day(ctx, shown[0][0].opens_at)))
     return lines
 
 
@@ -114,4 +121,4 @@ async def _by_section(ctx: ReportContext, rounds: Sequence[queries.RoundInfo], d
             continue
         lines.append(f"{names[dimension]}:")
         lines.extend(f"  {line}" for line in breakdown_lines(ctx, by, cells))
-    return ReportSection(ctx.t(f"report_by_{by}") + f" ({latest.opens_at.date().isoformat()})", tuple(lines))
+    return ReportSection(ctx.t(f"report_by_{by}") + f" ({_day(ctx, latest.opens_at)})", tuple(lines))

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
@@ -12,6 +11,7 @@ from bot.scheduling import firing
 from bot.scheduling.defaults import ensure_default
 from bot.scheduling.when import CRON_FIELDS, When, WhenError, parse_when
 from flows.arguments import ArgumentError, parse_arguments, parse_audience, parse_duration, parse_id, parse_timezone
+from flows.moments import duration_text, moment_text
 from flows.turn import EngineConfig, Turn
 from storage import repository as repo
 from storage.models import Schedule, utcnow
@@ -40,18 +40,14 @@ async def schedule(turn: Turn, words: list[str]) -> None:
         raise ArgumentError("unknown_subcommand", verb="schedule", value=sub, choices="add, list, pause, resume, remove")
 
 
-def _shown_duration(seconds: int) -> str:
-    for unit, size in (("w", 604800), ("d", 86400), ("h", 3600)):
-        if seconds % size == 0:
-            return f"{seconds // size}{unit}"
-    return f"{seconds // 60}m"
+def _shown_duration(turn: Turn, seconds: int) -> str:
+    return duration_text(turn.catalog, turn.lang, seconds, after=True)
 
 
 def _moment(turn: Turn, moment: datetime | None, zone: str) -> str:
     if moment is None:
         return turn.t("schedule_no_next")
-    local = moment.astimezone(ZoneInfo(zone))
-    return f"{turn.t(f'schedule_weekday_{local.weekday()}')} {local.strftime('%Y-%m-%d %H:%M %Z')}"
+    return moment_text(turn.catalog, turn.lang, moment, zone, weekday=True)
 
 
 def _when_and_audience(turn: Turn, rest: list[str]) -> tuple[str, When, str]:
@@ -159,9 +155,9 @@ async def _list(turn: Turn) -> None:
         if row.local_time:
             options.append(turn.t("schedule_opt_local"))
         if row.closes_after:
-            options.append(turn.t("schedule_opt_closes", value=_shown_duration(row.closes_after)))
+            options.append(turn.t("schedule_opt_closes", value=_shown_duration(turn, row.closes_after)))
         if row.remind_after:
-            options.append(turn.t("schedule_opt_remind", value=_shown_duration(row.remind_after)))
+            options.append(turn.t("schedule_opt_remind", value=_shown_duration(turn, row.remind_after)))
         audience = turn.t("schedule_audience_network") if row.audience == "network" else row.audience.removeprefix("channel:")
         values = dict(id=row.id, flow=row.flow_id, when=row.when, zone=row.timezone, audience=audience, options="".join(f", {o}" for o in options))
         if row.paused:

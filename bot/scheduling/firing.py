@@ -18,6 +18,7 @@ from bot.scheduling.models import RoundReminder
 from bot.scheduling.triggers import Firing, ScheduleTrigger, local_moment
 from flows.events import ChannelRef
 from flows.messages import Audience, ChartImages, Notice, Outbound, to_json
+from flows.moments import moment_text
 from flows.rounds import close_round, current_step, open_round, prompt_for
 from flows.turn import EngineConfig, Turn, language_of
 from storage import chart_images, repository as repo
@@ -106,7 +107,7 @@ async def _announce(tx: AsyncSession, config: EngineConfig, network: Network, ro
     out: list[Outbound] = []
     for audience, lang, zone in audiences:
         closes = (
-            round_.closes_at.astimezone(ZoneInfo(zone)).strftime("%Y-%m-%d %H:%M %Z")
+            moment_text(config.catalog, lang, round_.closes_at, zone)
             if round_.closes_at
             else config.catalog.t(lang, "no_deadline")
         )
