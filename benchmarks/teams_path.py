@@ -124,7 +124,7 @@ async def serve(args: argparse.Namespace) -> None:
     dispatcher = core.start_delivery({})
     delivery = asyncio.create_task(dispatcher.run(idle=0.2))
 
-    bare_adapter, _, auth = build_adapter(settings)
+    bare_adapter, bare_factory, auth = build_adapter(settings)
 
     class EchoBot:
         async def on_turn(self, context: TurnContext) -> None:
@@ -176,7 +176,7 @@ async def serve(args: argparse.Namespace) -> None:
         return application
 
     bare = agent_app(bare_adapter, EchoBot())
-    peer_adapter, _, _ = build_adapter(settings)
+    peer_adapter, peer_factory, _ = build_adapter(settings)
     peer = agent_app(peer_adapter, PeerBot(str(Path(args.db).with_name("peer.db"))))
 
     async def cpu(request: web.Request) -> web.Response:
@@ -209,6 +209,8 @@ async def serve(args: argparse.Namespace) -> None:
     delivery.cancel()
     for runner in runners:
         await runner.cleanup()
+    for factory in (bare_factory, peer_factory):
+        await factory.close()
     await core.close()
 
 
