@@ -54,7 +54,7 @@ async def run_console(core: Core, member: MemberRef) -> int:
     async def pending() -> list[Prompt]:
         return await core.engine.pending_prompts(NETWORK, member)
 
-    from bot.background import purge_outbox, start_scheduler
+    from bot.background import finish_digests, purge_outbox, start_scheduler
 
     # Scheduled rounds fire while someone is in the console too; the background dispatcher shows
     # their prompts without waiting for the next line.
@@ -77,6 +77,7 @@ async def run_console(core: Core, member: MemberRef) -> int:
     purging = asyncio.create_task(purge_outbox(core), name="outbox-purge")
     inbox = asyncio.create_task(core.inbox.run(), name="inbox")  # prunes the keys of handled events
     launches = asyncio.create_task(core.engine.launcher.run(), name="launches")  # launches a crash left unfinished
+    digests = asyncio.create_task(finish_digests(core), name="digests")  # and digests
     try:
         await loop(member, handle, deliver, pending, announce)
         if core.config.after_commit is not None:
@@ -87,7 +88,8 @@ async def run_console(core: Core, member: MemberRef) -> int:
         purging.cancel()
         inbox.cancel()
         launches.cancel()
-        await asyncio.gather(background, purging, inbox, launches, return_exceptions=True)
+        digests.cancel()
+        await asyncio.gather(background, purging, inbox, launches, digests, return_exceptions=True)
         if scheduler is not None:
             await scheduler.stop()
     return 0

@@ -13,8 +13,8 @@ from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
 
 from adapters.transport import RetryLater, Transport, Undeliverable
-from flows.messages import Outbound, from_json
-from storage import outbox
+from flows.messages import Outbound, chart_digests, from_json
+from storage import chart_images, outbox
 from storage.database import Database
 from storage.outbox import Claimed, Outcome
 from storage.units import core_transaction
@@ -89,9 +89,11 @@ class Dispatcher:
                 if not rows:
                     # Asked in the same transaction: an idle dispatcher polls with one, not two.
                     self._soonest = await outbox.next_available(tx, list(self.transports))
+                # The batch's charts, each once however many rows name it.
+                images = await chart_images.load(tx, {d for row in rows for d in chart_digests(row.message)})
             if not rows:
                 return handled
-            messages = {row.id: _readable(row) for row in rows}
+            messages = {row.id: _readable(row, images) for row in rows}
             await self._warm(rows, messages)
             by_conversation: dict[str, list[Claimed]] = defaultdict(list)
             for row in rows:
@@ -202,10 +204,10 @@ class Dispatcher:
         self._wake.set()
 
 
-def _readable(row: Claimed) -> Outbound | str:
+def _readable(row: Claimed, images: Mapping[str, bytes]) -> Outbound | str:
     """The row's message, or why it cannot be read (such a row is given up on, not retried)."""
     try:
-        return from_json(row.message)
+        return from_json(row.message, images)
     except (KeyError, TypeError, ValueError) as exc:
         return f"unreadable message: {exc}"
 

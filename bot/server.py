@@ -17,7 +17,7 @@ from aiohttp import web
 
 from adapters.transport import Transport
 from bot.app import Core
-from bot.background import purge_outbox, start_scheduler
+from bot.background import finish_digests, purge_outbox, start_scheduler
 
 log = logging.getLogger(__name__)
 CORE = web.AppKey("core", Core)
@@ -82,6 +82,7 @@ async def serve(core: Core, adapters: list[str], host: str, port: int, ready: as
         asyncio.create_task(purge_outbox(core), name="outbox-purge"),
         asyncio.create_task(core.inbox.run(), name="inbox"),
         asyncio.create_task(core.engine.launcher.run(), name="launches"),  # launches a crash left unfinished
+        asyncio.create_task(finish_digests(core), name="digests"),  # and digests
     ]
     for m in mounted:
         tasks += [asyncio.create_task(job(), name="adapter") for job in m.background]

@@ -13,8 +13,8 @@ from collections.abc import Awaitable, Callable
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from flows.messages import Outbound, to_json
-from storage import repository as repo
+from flows.messages import ChartImages, Outbound, to_json
+from storage import chart_images, repository as repo
 from storage.database import Database
 
 log = logging.getLogger(__name__)
@@ -53,9 +53,11 @@ class AfterCommit:
             messages = await work()
             if not messages:
                 return
+            images = ChartImages()
             async with self.db.transaction() as tx:
                 for message in messages:
-                    await repo.enqueue(tx, message.audience.platform, message.audience.key, to_json(message))
+                    await repo.enqueue(tx, message.audience.platform, message.audience.key, to_json(message, images))
+                await chart_images.save(tx, images.by_digest)
         except Exception:  # a failed follow-up must not take the process down; the turn itself is done
             log.exception("work after a commit failed")
             return

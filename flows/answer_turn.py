@@ -10,14 +10,13 @@ The rules are those of flows/rounds.record_answer, which the general way and typ
 
 from __future__ import annotations
 
-import secrets
 from dataclasses import replace
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from flows.answers import Answer, Invalid, parse_answer
+from flows.answers import Invalid, parse_answer, response_row, shown
 from flows.arguments import as_int
 from flows.definition import Flow, Step
 from flows.events import MemberAnswered
@@ -107,12 +106,12 @@ async def _record(
     if context.anonymous:
         # Kept on the session until it ends, then pooled (storage/anonymous.py).
         if not result.skipped:
-            changes["held"] = [*(context.held or []), anonymous.item(_response(context, step, result))]
+            changes["held"] = [*(context.held or []), anonymous.item(response_row(context.round_id, context.anonymous, step, context.member_id, context.submission, context.sector, context.side, result))]
     elif not result.skipped:
-        await sql.add_response(_response(context, step, result))
+        await sql.add_response(response_row(context.round_id, context.anonymous, step, context.member_id, context.submission, context.sector, context.side, result))
     if event.reply_handle:
-        shown = config.catalog.t(lang, "answered_anonymous") if context.anonymous else config.catalog.t(lang, "answered_value", value=_shown(step, result, lang))
-        out.append(PromptClosed(me, f"{context.round_id}:{step.id}", event.reply_handle, shown, lang, step.text[lang]))
+        told = config.catalog.t(lang, "answered_anonymous") if context.anonymous else config.catalog.t(lang, "answered_value", value=shown(step, result, lang))
+        out.append(PromptClosed(me, f"{context.round_id}:{step.id}", event.reply_handle, told, lang, step.text[lang]))
     if following is None:
         if context.anonymous:
             await anonymous.hold(tx, context.round_id, [changes["held"] or []])
@@ -160,30 +159,4 @@ def _prompt(config: EngineConfig, flow: Flow, step: Step, context: AnswerContext
     return personal
 
 
-def _response(context: AnswerContext, step: Step, answer: Answer) -> dict[str, Any]:
-    now = utcnow()
-    single = step.kind == "single"
-    return {
-        "round_id": context.round_id,
-        "step_id": step.id,
-        "dimension": step.dimension,
-        "member_id": None if context.anonymous else context.member_id,
-        "submission": context.submission or secrets.token_hex(12),
-        "value_num": answer.number,
-        "value_text": answer.choices[0] if single and answer.choices else answer.text if step.kind == "text" else None,
-        "value_list": list(answer.choices) if answer.choices is not None and not single else None,
-        "sector": context.sector,
-        "side": context.side,
-        # An exact time could be matched against a member's activity; anonymous answers keep the day.
-        "answered_at": now.replace(hour=0, minute=0, second=0, microsecond=0) if context.anonymous else now,
-    }
 
-
-def _shown(step: Step, answer: Answer, lang: str) -> str:
-    if answer.skipped:
-        return "–"
-    if answer.number is not None:
-        return str(int(answer.number))
-    if answer.choices is not None and step.kind in ("single", "multi"):
-        return ", ".join(c.label[lang] for c in step.choices if c.id in answer.choices)
-    return (answer.text or "")[:200]

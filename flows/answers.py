@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import re
+import secrets
 from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any
 
 from flows.arguments import as_int
 from flows.definition import Step
@@ -97,3 +100,39 @@ def parse_answer(
     if step.max_choices is not None and len(chosen) > step.max_choices:
         return Invalid("answer_too_many", {"max": step.max_choices})
     return Answer(choices=tuple(chosen))
+
+
+def response_row(
+    round_id: int, anonymous: bool, step: Step, member_id: int | None, submission: str | None, sector: str | None, side: str | None, answer: Answer
+) -> dict[str, Any]:
+    """The stored row of an answer, the same whether the ORM turn or the driver's answer turn
+    (flows/answer_turn.py) writes it."""
+    now = datetime.now(timezone.utc)
+    single = step.kind == "single"
+    return {
+        "round_id": round_id,
+        "step_id": step.id,
+        "dimension": step.dimension,
+        "member_id": None if anonymous else member_id,
+        "submission": submission or secrets.token_hex(12),
+        "value_num": answer.number,
+        "value_text": answer.choices[0] if single and answer.choices else answer.text if step.kind == "text" else None,
+        "value_list": list(answer.choices) if answer.choices is not None and not single else None,
+        "sector": sector,
+        "side": side,
+        # An exact time could be matched against a member's activity; anonymous answers keep the day.
+        "answered_at": now.replace(hour=0, minute=0, second=0, microsecond=0) if anonymous else now,
+    }
+
+
+def shown(step: Step, answer: Answer, lang: str) -> str:
+    """An answer as the member is told it was saved."""
+    if answer.skipped:
+        return "–"
+    if answer.number is not None:
+        return str(int(answer.number))
+    if answer.choices is not None and step.kind in ("single", "multi"):
+        return ", ".join(c.label[lang] for c in step.choices if c.id in answer.choices)
+    if answer.choices is not None:
+        return str(len(answer.choices))
+    return (answer.text or "")[:200]

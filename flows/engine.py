@@ -10,11 +10,11 @@ from flows import actions, answer_turn, facts, gaps, intros, journal, journey, m
 from flows.arguments import ArgumentError, as_int, split_command
 from flows.events import CommandIssued, InboundEvent, MemberAnswered, MemberJoined, MessageReceived, NetworkRef
 from flows.launch import Launcher
-from flows.messages import Audience, Notice, Outbound, Prompt, to_json
+from flows.messages import Audience, ChartImages, Notice, Outbound, Prompt, to_json
 from flows.rounds import current_step, ensure_member, join_round, may_join, prompt_for, record_answer
 from flows.turn import CommandHandler, EngineConfig, Refused, SaveFailed, Turn
 from flows.welcome import Welcomes, nearest
-from storage import repository as repo
+from storage import chart_images, repository as repo
 from storage.answer_sql import AnswerStatements
 from storage.database import Database
 from storage.health import WRITE_FAULTS
@@ -149,7 +149,9 @@ class Engine:
     async def enqueue(self, tx: Any, messages: Sequence[Outbound], prepared: Mapping[int, dict[str, Any]] | None = None) -> None:
         """Into the outbox; `prepared` holds the JSON of some messages already (by id()), built in bulk."""
         known = prepared or {}
-        await repo.enqueue_many(tx, [(m.audience.platform, m.audience.key, known.get(id(m)) or to_json(m)) for m in messages])
+        images = ChartImages()  # a chart goes into the database once, the rows name it
+        await repo.enqueue_many(tx, [(m.audience.platform, m.audience.key, known.get(id(m)) or to_json(m, images)) for m in messages])
+        await chart_images.save(tx, images.by_digest)
 
     async def network(self, tx: Any, ref: NetworkRef) -> Network:
         network = await repo.network_by_key(tx, ref.key)

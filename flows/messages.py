@@ -8,6 +8,8 @@ Messages round-trip through JSON because they wait in the outbox table before de
 from __future__ import annotations
 
 import base64
+import hashlib
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Union
 
@@ -184,26 +186,75 @@ def message_type(message: Outbound) -> str:
     return _NAMES[type(message)]
 
 
-def to_json(message: Outbound) -> dict[str, Any]:
-    data = _plain(message)
+class ChartImages:
+    """The PNGs of the charts in messages being queued, by sha256: the outbox row names its chart
+    (`{"sha256": ...}`) and the image is stored once (storage/chart_images.py), not in every row.
+    A digest to 2,000 members shares one bytes object, so each is hashed once."""
+
+    def __init__(self) -> None:
+        self.by_digest: dict[str, bytes] = {}
+        self._known: dict[int, tuple[bytes, str]] = {}
+
+    def put(self, png: bytes) -> str:
+        known = self._known.get(id(png))
+        if known is not None and known[0] is png:
+            return known[1]
+        digest = hashlib.sha256(png).hexdigest()
+        self._known[id(png)] = (png, digest)
+        self.by_digest[digest] = png
+        return digest
+
+
+def to_json(message: Outbound, images: ChartImages | None = None) -> dict[str, Any]:
+    """The message as JSON; with `images`, charts are named by digest and their PNGs go there."""
+    data = _plain(message, images)
     data["type"] = message_type(message)
     return data
 
 
-def _plain(value: Any) -> Any:
+def _plain(value: Any, images: ChartImages | None = None) -> Any:
     """JSON-ready data, bytes as base64; dataclasses.asdict deep-copies and is several times slower."""
     if isinstance(value, (str, int, float, bool)) or value is None:
         return value
     if isinstance(value, bytes):
         return {"b64": base64.b64encode(value).decode("ascii")}
     if isinstance(value, (list, tuple)):
-        return [_plain(item) for item in value]
+        return [_plain(item, images) for item in value]
     if isinstance(value, dict):
-        return {key: _plain(item) for key, item in value.items()}
-    return {name: _plain(getattr(value, name)) for name in value.__dataclass_fields__}
+        return {key: _plain(item, images) for key, item in value.items()}
+    if images is not None and isinstance(value, Chart):
+        plain = {name: _plain(getattr(value, name)) for name in value.__dataclass_fields__ if name != "png"}
+        plain["png"] = {"sha256": images.put(value.png)}
+        return plain
+    return {name: _plain(getattr(value, name), images) for name in value.__dataclass_fields__}
 
 
-def from_json(data: dict[str, Any]) -> Outbound:
+def chart_digests(data: Mapping[str, Any]) -> set[str]:
+    """The digests of the stored charts an outbox message names (empty for most messages)."""
+    kind = data.get("type")
+    if kind == "chart":
+        charts = [data]
+    elif kind == "report":
+        charts = list(data.get("charts", ()))
+    elif kind == "digest" and data.get("chart"):
+        charts = [data["chart"]]
+    else:
+        return set()
+    return {c["png"]["sha256"] for c in charts if isinstance(c.get("png"), dict) and "sha256" in c["png"]}
+
+
+def _png(value: Mapping[str, Any], images: Mapping[str, bytes] | None) -> bytes:
+    """Inline base64 (rows queued before charts were stored once) or a stored chart's digest."""
+    if "b64" in value:
+        return base64.b64decode(value["b64"])
+    digest = value["sha256"]
+    if images is None or digest not in images:
+        raise KeyError(f"chart image {digest[:12]} is not stored")
+    return images[digest]
+
+
+def from_json(data: dict[str, Any], images: Mapping[str, bytes] | None = None) -> Outbound:
+    """The message again; `images` holds the PNGs of the stored charts it names (chart_digests)."""
     data = dict(data)
     kind = data.pop("type")
     audience = Audience(**data.pop("audience"))
@@ -216,18 +267,18 @@ def from_json(data: dict[str, Any]) -> Outbound:
     elif kind == "notice" and data.get("actions"):
         data["actions"] = tuple((str(label), str(command)) for label, command in data["actions"])
     elif kind == "chart":
-        data["png"] = base64.b64decode(data["png"]["b64"])
+        data["png"] = _png(data["png"], images)
     elif kind == "document":
         data["content"] = base64.b64decode(data["content"]["b64"])
     elif kind == "report":
         data["sections"] = tuple(
             ReportSection(s["heading"], tuple(s.get("lines", ()))) for s in data.get("sections", ())
         )
-        data["charts"] = tuple(from_json({**c, "type": "chart"}) for c in data.get("charts", ()))
+        data["charts"] = tuple(from_json({**c, "type": "chart"}, images) for c in data.get("charts", ()))
     elif kind == "digest":
         data["figures"] = tuple((str(label), str(value)) for label, value in data.get("figures", ()))
         data["sections"] = tuple(
             ReportSection(s["heading"], tuple(s.get("lines", ()))) for s in data.get("sections", ())
         )
-        data["chart"] = from_json({**data["chart"], "type": "chart"}) if data.get("chart") else None
+        data["chart"] = from_json({**data["chart"], "type": "chart"}, images) if data.get("chart") else None
     return _TYPES[kind](audience=audience, **data)

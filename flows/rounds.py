@@ -11,7 +11,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from flows import action_review
-from flows.answers import Answer, Invalid, parse_answer
+from flows.answers import Invalid, parse_answer, response_row, shown
 from flows.definition import Flow, Step
 from flows.events import ChannelRef, MemberRef
 from flows.launch import Invitations
@@ -207,13 +207,13 @@ async def record_answer(
     if round_.anonymous:
         # Kept on the session until it ends, then pooled (storage/anonymous.py): never a row of
         # its own whose order or time could be matched with this member's activity.
-        held = [*(session.held or []), anonymous.item(_response(round_, step, session, turn.member, result))]
+        held = [*(session.held or []), anonymous.item(response_row(round_.id, round_.anonymous, step, turn.member.id, session.submission, turn.member.sector, turn.member.side, result))]
         changes["held"] = held if not result.skipped else session.held
     elif not result.skipped:
-        await repo.add_response(turn.tx, _response(round_, step, session, turn.member, result))
+        await repo.add_response(turn.tx, response_row(round_.id, round_.anonymous, step, turn.member.id, session.submission, turn.member.sector, turn.member.side, result))
     if reply_handle:
-        shown = turn.t("answered_anonymous") if round_.anonymous else turn.t("answered_value", value=_shown(step, result, turn.lang))
-        turn.emit(PromptClosed(Audience.member(turn.member.key), f"{round_.id}:{step.id}", reply_handle, shown, turn.lang, step.text[turn.lang]))
+        told = turn.t("answered_anonymous") if round_.anonymous else turn.t("answered_value", value=shown(step, result, turn.lang))
+        turn.emit(PromptClosed(Audience.member(turn.member.key), f"{round_.id}:{step.id}", reply_handle, told, turn.lang, step.text[turn.lang]))
     following = flow.next_step(step.id, set(changes["answered"]))
     if following is None:
         if round_.anonymous:
@@ -238,35 +238,8 @@ def finished() -> dict[str, Any]:
     return {"status": "done", "step_id": None, "completed_at": utcnow(), "submission": None, "held": None}
 
 
-def _response(round_: Round, step: Step, session: MemberSession, member: Member, answer: Answer) -> dict[str, Any]:
-    now = utcnow()
-    single = step.kind == "single"
-    return {
-        "round_id": round_.id,
-        "step_id": step.id,
-        "dimension": step.dimension,
-        "member_id": None if round_.anonymous else member.id,
-        "submission": session.submission or secrets.token_hex(12),
-        "value_num": answer.number,
-        "value_text": answer.choices[0] if single and answer.choices else answer.text if step.kind == "text" else None,
-        "value_list": list(answer.choices) if answer.choices is not None and not single else None,
-        "sector": member.sector,
-        "side": member.side,
-        # An exact time could be matched against a member's activity; anonymous answers keep the day.
-        "answered_at": now.replace(hour=0, minute=0, second=0, microsecond=0) if round_.anonymous else now,
-    }
 
 
-def _shown(step: Step, answer: Answer, lang: str) -> str:
-    if answer.skipped:
-        return "–"
-    if answer.number is not None:
-        return str(int(answer.number))
-    if answer.choices is not None and step.kind in ("single", "multi"):
-        return ", ".join(c.label[lang] for c in step.choices if c.id in answer.choices)
-    if answer.choices is not None:
-        return str(len(answer.choices))
-    return (answer.text or "")[:200]
 
 
 def _member_lookup(everyone: Sequence[Member], me: Member) -> dict[str, str]:

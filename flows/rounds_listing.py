@@ -18,6 +18,7 @@ from flows.arguments import ArgumentError, shown
 from flows.i18n import Catalog
 from flows.registry import FlowRegistry
 from flows.turn import Turn
+from storage import repository as repo
 from storage.models import Member, MemberSession, Round
 
 STATES = {
@@ -48,15 +49,7 @@ async def listed_rounds(
     tx: AsyncSession, network_id: int, reader: Member | None, status: str = "all", flow_id: str | None = None, limit: int | None = None
 ) -> tuple[list[RoundRow], int]:
     """Rounds the reader may see (newest first, at most `limit`) and how many there are in all."""
-    counts = (
-        select(
-            MemberSession.round_id.label("round_id"),
-            func.count().label("invited"),
-            func.count().filter(MemberSession.status == "done").label("done"),
-        )
-        .group_by(MemberSession.round_id)
-        .subquery()
-    )
+    counts = repo.session_counts()
     where = [Round.network_id == network_id]
     if status != "all":
         where.append(Round.status == status)

@@ -65,6 +65,12 @@ async def invited_members(tx: AsyncSession, round_id: int) -> Sequence[Member]:
     return (await tx.execute(stmt)).scalars().all()
 
 
+async def invited_count(tx: AsyncSession, round_id: int) -> int:
+    """How many `invited_members` there are, without loading them."""
+    stmt = select(func.count()).select_from(MemberSession).where(MemberSession.round_id == round_id)
+    return int((await tx.execute(stmt)).scalar_one())
+
+
 async def was_invited(tx: AsyncSession, round_id: int, member_id: int) -> bool:
     stmt = select(MemberSession.id).where(MemberSession.round_id == round_id, MemberSession.member_id == member_id)
     return (await tx.execute(stmt)).first() is not None

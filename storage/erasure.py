@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import JSON, Integer, String, Text, cast, column, delete, or_, select, table, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage import actions
+from storage import actions, digest_chunks
 from storage.digests import forget_answers
 from storage.fanout import forget_invitee
 from storage.journey_erasure import texts_of as journey_texts
@@ -50,6 +50,7 @@ async def forget_member(session: AsyncSession, member: Member) -> dict[str, int]
     await _forget_in_outbox(session, member.key, needles)
     await _forget_installer(session, user_id)
     await forget_invitee(session, member.network_id, member.id)
+    await digest_chunks.forget(session, member.key)
     await session.delete(member)
     return {"answers": int(answered.rowcount or 0), "sessions": int(sessions.rowcount or 0)}
 

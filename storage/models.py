@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, DateTime, Float, ForeignKey, Integer, String, Text, UniqueConstraint, Index
+from sqlalchemy import JSON, Boolean, DateTime, Float, ForeignKey, Index, Integer, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
@@ -464,3 +464,33 @@ class MemberWelcome(Base):
     __tablename__ = "member_welcomes"
     member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"), primary_key=True)
     at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+# Charts stored once (issue 12 meets the digest of issue 13)
+class ChartImage(Base):
+    """A chart's PNG, once, named by its sha256: outbox rows carry only the digest (storage/chart_images.py).
+
+    Not personal data (charts show groups at or above the anonymity threshold); `used_at` is the
+    last time a message with it was queued, so the purge keeps it as long as the outbox keeps rows."""
+
+    __tablename__ = "chart_images"
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    png: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    used_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+
+
+class DigestChunk(Base):
+    """Digests still to be queued for a few hundred readers (bot/evaluation/digest_fanout.py).
+
+    `editions` is the digest's outbox JSON per language (its chart by digest), `targets` the
+    readers as [member key, language]. A chunk is queued in the transaction that deletes it, so
+    a crash mid-publish neither loses nor repeats anyone's digest."""
+
+    __tablename__ = "digest_chunks"
+    __table_args__ = (Index("ix_digest_chunks_round", "round_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id", ondelete="CASCADE"))
+    editions: Mapped[dict[str, Any]] = mapped_column()
+    targets: Mapped[list[Any]] = mapped_column()
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

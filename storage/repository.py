@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import bindparam, func, insert, select, update
+from sqlalchemy.sql.expression import Subquery
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
@@ -242,3 +243,16 @@ async def load_reference(session: AsyncSession, key: str) -> dict[str, Any] | No
 async def due_rounds(session: AsyncSession, now: datetime) -> Sequence[Round]:
     stmt = select(Round).where(Round.status == "open", Round.closes_at.is_not(None), Round.closes_at <= now)
     return (await session.execute(stmt)).scalars().all()
+
+
+def session_counts() -> Subquery:
+    """Per round: how many were invited and how many are done, for listings and reports to join."""
+    return (
+        select(
+            MemberSession.round_id.label("round_id"),
+            func.count().label("invited"),
+            func.count().filter(MemberSession.status == "done").label("done"),
+        )
+        .group_by(MemberSession.round_id)
+        .subquery()
+    )

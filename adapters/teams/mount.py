@@ -8,7 +8,7 @@ from aiohttp import web
 
 from adapters.teams import activities
 from adapters.teams.charts import ROUTE as CHART_ROUTE
-from adapters.teams.charts import ChartLinks
+from adapters.teams.charts import ChartLinks, shared_secret
 from adapters.teams.connector import build_adapter
 from adapters.teams.directory import TeamsDirectory
 from adapters.teams.inbound import authorize, body_problem
@@ -17,6 +17,8 @@ from adapters.teams.transport import TeamsTransport
 from adapters.teams.turns import TeamsBot, turn_error_handler
 from bot.app import Core
 from bot.server import Mounted
+from storage import chart_images
+from storage.units import core_transaction
 
 log = logging.getLogger(__name__)
 ROUTE = "/api/messages"
@@ -68,8 +70,18 @@ async def mount(app: web.Application, core: Core) -> Mounted:
         return response if response is not None else web.Response(status=202)
 
     app.router.add_post(ROUTE, messages)
-    charts = ChartLinks(lambda: settings.public_url or DEFAULT_PUBLIC_URL, settings.chart_link_hours * 3600)
+    charts = ChartLinks(
+        lambda: settings.public_url or DEFAULT_PUBLIC_URL,
+        settings.chart_link_hours * 3600,
+        secret=shared_secret(settings.teams_app_password) if settings.teams_app_password else None,
+        stored=lambda digest: _stored_chart(core, digest),
+    )
     app.router.add_get(CHART_ROUTE, charts.handle)
     core.config.directories["teams"] = TeamsDirectory(references, factory, settings.teams_app_id)
     transport = TeamsTransport(adapter, factory, references, core.catalog, settings.teams_app_id, charts)
     return Mounted(transport=transport, cleanup=[references.flush, transport.close, factory.close])
+
+
+async def _stored_chart(core: Core, digest: str) -> bytes | None:
+    async with core_transaction(core.db) as tx:
+        return await chart_images.image(tx, digest)

@@ -8,7 +8,6 @@ One quote per theme, the answer closest to the theme's centre, pseudonymised.
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Mapping, Sequence
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -37,24 +36,20 @@ def audiences(round_: Round, members: Sequence[Member], network: Network) -> lis
     return [(Audience.member(m.key), m.language or network.language) for m in members]
 
 
-async def build(
+async def editions(
     reporter: Reporter,
     tx: AsyncSession,
     network: Network,
     round_: Round,
     groups: Mapping[str, Sequence[Group]],
     targets: Sequence[tuple[Audience, str]],
-) -> list[Digest]:
-    """One digest per target; the content is made once per language."""
+) -> dict[str, Digest]:
+    """The digest in each language the targets read, addressed to the first reader of it."""
     made: dict[str, Digest] = {}
-    out: list[Digest] = []
     for audience, lang in targets:
         if lang not in made:
             made[lang] = await _content(reporter.context(tx, network, None, lang, audience), round_, groups)
-        digest = made[lang]
-        chart = dataclasses.replace(digest.chart, audience=audience) if digest.chart else None
-        out.append(dataclasses.replace(digest, audience=audience, chart=chart))
-    return out
+    return made
 
 
 async def _content(ctx: ReportContext, round_: Round, groups: Mapping[str, Sequence[Group]]) -> Digest:

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.evaluation import digest
+from bot.evaluation import digest, digest_fanout
 from bot.evaluation.report import Reporter
 from bot.evaluation.sensemaking import RoundText, ballot_themes, find_groups, needs_time, round_text
 from bot.evaluation.themes import Group, warm
@@ -114,8 +114,11 @@ class DigestService:
         return found
 
     async def digests_for(self, tx: AsyncSession, network: Network, round_: Round, groups: dict[str, list[Group]]) -> Sequence[Outbound]:
+        """Everyone's digest: the first chunk's returned, the rest queued after the commit in
+        chunks of their own (bot/evaluation/digest_fanout.py)."""
         targets = digest.audiences(round_, await digests.invited_members(tx, round_.id), network)
-        return await digest.build(self.reporter, tx, network, round_, groups, targets)
+        made = await digest.editions(self.reporter, tx, network, round_, groups, targets)
+        return await digest_fanout.split(tx, self.config, round_.id, made, targets)
 
     async def open_themes(self, tx: AsyncSession, network: Network, round_: Round, votes: int, text: RoundText) -> tuple[int, list[Outbound]]:
         """Open the ballot (themes found inline) and return (themes, the messages for everyone asked)."""
@@ -191,8 +194,8 @@ class DigestCommands:
         response = " ".join(words[1:]).strip()
         turn.out.extend(await self.service.publish(turn.tx, turn.network, round_, response or None))
         await repo.audit(turn.tx, turn.network.id, turn.member.key, "digest_published", round=round_.id)
-        members = await digests.invited_members(turn.tx, round_.id)
-        where = turn.t("digest_where_channel") if round_.delivery == "channel" and round_.channel else turn.t("digest_where_members", count=len(members))
+        count = await digests.invited_count(turn.tx, round_.id)
+        where = turn.t("digest_where_channel") if round_.delivery == "channel" and round_.channel else turn.t("digest_where_members", count=count)
         turn.reply("digest_published", id=round_.id, where=where)
 
     async def themes(self, turn: Turn, words: list[str]) -> None:

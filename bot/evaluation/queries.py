@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.evaluation.stats import Summary, from_moments
 from flows.registry import FlowRegistry
+from storage import repository as repo
 from storage.models import Member, MemberSession, Network, Response, Round
 
 
@@ -72,15 +73,7 @@ def _measure() -> ColumnElement[Any]:
 async def visible_rounds(tx: AsyncSession, network: Network, member: Member | None, since: datetime | None = None) -> list[RoundInfo]:
     """Rounds the reader may see, oldest first: all for a coordinator (member None or coordinator);
     for a member, rounds of the whole network and rounds they were invited to."""
-    counts = (
-        select(
-            MemberSession.round_id.label("round_id"),
-            func.count().label("invited"),
-            func.count().filter(MemberSession.status == "done").label("done"),
-        )
-        .group_by(MemberSession.round_id)
-        .subquery()
-    )
+    counts = repo.session_counts()
     stmt = (
         select(Round, counts.c.invited, counts.c.done)
         .outerjoin(counts, counts.c.round_id == Round.id)

@@ -14,12 +14,15 @@ import logging
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from bot.evaluation.extractive import key_phrases, representative_quotes
 from bot.evaluation.pseudonyms import Pseudonymiser
 from bot.settings import Settings
+
+Reply = TypeVar("Reply", bound=BaseModel)
 
 log = logging.getLogger(__name__)
 LANGUAGE_NAMES = {"fi": "Finnish (suomi)", "sv": "Swedish (svenska)", "en": "English"}
@@ -104,38 +107,40 @@ class Synthesiser:
         return TextSummary("extractive", reason, len(clean), None, key_phrases(clean), representative_quotes(clean))
 
     async def _ask(self, answers: Sequence[str], lang: str, questions: Sequence[str]) -> Synthesis | None:
-        try:
-            from openai import APIError, AsyncOpenAI
-        except ModuleNotFoundError:  # `yhdessa run` refuses to start so; this is for library use
-            log.warning("LLM synthesis needs the llm extra (pip install 'yhdessa[llm]'); using the extractive summary")
-            return None
-
         marker = f"answer-{secrets.token_hex(6)}"
         fenced = "\n".join(f"<<{marker}>>\n{a.replace(marker, '')}\n<</{marker}>>" for a in answers)
         asked = "\n".join(f"- {q}" for q in questions)
         user = f"Questions the members answered:\n{asked}\n\n{len(answers)} answers:\n{fenced}"
+        system = SYSTEM.format(language=LANGUAGE_NAMES.get(lang, lang), marker=marker)
+        synthesis = await self.ask(system, user, "round_synthesis", SCHEMA, Synthesis)
+        if synthesis is not None and any(theme.count > len(answers) for theme in synthesis.themes):
+            log.warning("LLM synthesis counted more answers than there are; using the extractive summary")
+            return None
+        return synthesis
+
+    async def ask(self, system: str, user: str, name: str, schema: dict[str, Any], reply: type[Reply]) -> Reply | None:
+        """The model's reply to `user`, checked against `schema` and `reply`; None on any failure
+        (the callers then use their method without a model)."""
+        try:
+            from openai import APIError, AsyncOpenAI
+        except ModuleNotFoundError:  # `yhdessa run` refuses to start so; this is for library use
+            log.warning("the LLM needs the llm extra (pip install 'yhdessa[llm]'); %s goes without it", name)
+            return None
         client = AsyncOpenAI(api_key=self.api_key or "not-needed", base_url=self.base_url, timeout=self.timeout, max_retries=0)
         try:
             response = await asyncio.wait_for(
                 client.chat.completions.create(
                     model=self.model,
-                    messages=[
-                        {"role": "system", "content": SYSTEM.format(language=LANGUAGE_NAMES.get(lang, lang), marker=marker)},
-                        {"role": "user", "content": user},
-                    ],
-                    response_format={"type": "json_schema", "json_schema": {"name": "round_synthesis", "strict": True, "schema": SCHEMA}},
+                    messages=[{"role": "system", "content": system}, {"role": "user", "content": user}],
+                    response_format={"type": "json_schema", "json_schema": {"name": name, "strict": True, "schema": schema}},
                     temperature=0.2,
                 ),
                 timeout=self.timeout + 1,
             )
             content = response.choices[0].message.content if response.choices else None
-            synthesis = Synthesis.model_validate_json(content or "")
+            return reply.model_validate_json(content or "")
         except (APIError, ValidationError, asyncio.TimeoutError, ValueError) as exc:
-            log.warning("LLM synthesis failed, using the extractive summary: %s", type(exc).__name__)
+            log.warning("LLM %s failed, going without it: %s", name, type(exc).__name__)
             return None
         finally:
             await client.close()
-        if any(theme.count > len(answers) for theme in synthesis.themes):
-            log.warning("LLM synthesis counted more answers than there are; using the extractive summary")
-            return None
-        return synthesis

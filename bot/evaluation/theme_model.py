@@ -9,12 +9,11 @@ people than a report shows). Any failure means the lemma method is used instead.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import secrets
 from collections.abc import Sequence
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
 from bot.evaluation.synthesis import LANGUAGE_NAMES, Synthesiser
 from bot.evaluation.themes import MAX_THEMES, Group
@@ -62,29 +61,12 @@ SYSTEM = (
 
 async def model_groups(synthesiser: Synthesiser, question: str, answers: Sequence[str], lang: str, minimum: int) -> list[Group] | None:
     """The model's themes of already pseudonymised answers, or None when it could not give usable ones."""
-    from openai import APIError, AsyncOpenAI
-
     marker = f"answer-{secrets.token_hex(6)}"
     fenced = "\n".join(f"{n}.\n<<{marker}>>\n{a.replace(marker, '')}\n<</{marker}>>" for n, a in enumerate(answers, start=1))
-    client = AsyncOpenAI(api_key=synthesiser.api_key or "not-needed", base_url=synthesiser.base_url, timeout=synthesiser.timeout, max_retries=0)
     system = SYSTEM.format(most=MAX_THEMES, language=LANGUAGE_NAMES.get(lang, lang), marker=marker)
-    try:
-        response = await asyncio.wait_for(
-            client.chat.completions.create(
-                model=synthesiser.model,
-                messages=[{"role": "system", "content": system}, {"role": "user", "content": f"Question: {question}\n\n{len(answers)} answers:\n{fenced}"}],
-                response_format={"type": "json_schema", "json_schema": {"name": "round_themes", "strict": True, "schema": SCHEMA}},
-                temperature=0.2,
-            ),
-            timeout=synthesiser.timeout + 1,
-        )
-        content = response.choices[0].message.content if response.choices else None
-        found = ModelThemes.model_validate_json(content or "")
-    except (APIError, ValidationError, asyncio.TimeoutError, ValueError) as exc:
-        log.warning("LLM themes failed, grouping by lemmas: %s", type(exc).__name__)
+    found = await synthesiser.ask(system, f"Question: {question}\n\n{len(answers)} answers:\n{fenced}", "round_themes", SCHEMA, ModelThemes)
+    if found is None:
         return None
-    finally:
-        await client.close()
     used: set[int] = set()
     groups: list[Group] = []
     for theme in found.themes:

@@ -17,10 +17,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.scheduling.models import RoundReminder
 from bot.scheduling.triggers import Firing, ScheduleTrigger, local_moment
 from flows.events import ChannelRef
-from flows.messages import Audience, Notice, Outbound, to_json
+from flows.messages import Audience, ChartImages, Notice, Outbound, to_json
 from flows.rounds import close_round, current_step, open_round, prompt_for
 from flows.turn import EngineConfig, Turn, language_of
-from storage import repository as repo
+from storage import chart_images, repository as repo
 from storage.models import Member, MemberSession, Network, Round, Schedule
 
 log = logging.getLogger(__name__)
@@ -39,9 +39,11 @@ async def trigger_of(tx: AsyncSession, schedule: Schedule, network: Network) -> 
 
 async def enqueue(tx: AsyncSession, messages: Sequence[Outbound], hold: Mapping[str, datetime] | None = None) -> None:
     """Into the outbox; a message to a member in `hold` waits until that moment."""
+    images = ChartImages()
     for message in messages:
         at = (hold or {}).get(message.audience.key)
-        await repo.enqueue(tx, message.audience.platform, message.audience.key, to_json(message), available_at=at)
+        await repo.enqueue(tx, message.audience.platform, message.audience.key, to_json(message, images), available_at=at)
+    await chart_images.save(tx, images.by_digest)
 
 
 async def claim_firing(tx: AsyncSession, schedule_id: int, due: datetime) -> bool:

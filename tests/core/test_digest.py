@@ -178,11 +178,14 @@ async def test_a_cold_dictionary_is_loaded_after_the_turn_not_inside_it(console,
     await console.core.config.after_commit.wait()
     from sqlalchemy import select
 
-    from flows.messages import from_json
+    from flows.messages import chart_digests, from_json
+    from storage import chart_images
     from storage.models import OutboxMessage
 
     async with console.core.db.transaction() as tx:
-        queued = [from_json(r.message) for r in (await tx.execute(select(OutboxMessage))).scalars()]
+        rows = (await tx.execute(select(OutboxMessage))).scalars().all()
+        images = await chart_images.load(tx, {d for r in rows for d in chart_digests(r.message)})
+    queued = [from_json(r.message, images) for r in rows]
     assert len([m for m in queued if isinstance(m, Prompt) and m.prompt_ref == f"themes:{round_id}"]) == len(NAMES)
     assert any(isinstance(m, Notice) and "have been sent to everyone asked" in m.text for m in queued)
 

@@ -7,7 +7,8 @@ import json
 from bot.app import build_core
 from sqlalchemy import select
 
-from flows.messages import Report, from_json
+from flows.messages import Report, chart_digests, from_json
+from storage import chart_images
 from storage.models import OutboxMessage
 from tests.conftest import Console, make_settings
 from tests.evaluation.conftest import join, round_id_of
@@ -40,7 +41,8 @@ async def test_round_report_uses_the_llm_and_sends_no_names(sqlite_url, tmp_path
             await core.config.after_commit.wait()
             async with core.db.transaction() as tx:
                 rows = (await tx.execute(select(OutboxMessage).order_by(OutboxMessage.id))).scalars().all()
-            report = from_json(rows[-1].message)
+                images = await chart_images.load(tx, chart_digests(rows[-1].message))
+            report = from_json(rows[-1].message, images)
         finally:
             await core.close()
     assert isinstance(report, Report) and report.audience.member_key == "console:local:alice"

@@ -6,7 +6,8 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from bot.app import build_core
-from flows.messages import Digest, Notice, Prompt, from_json
+from flows.messages import Digest, Notice, Prompt, chart_digests, from_json
+from storage import chart_images
 from storage.models import OutboxMessage
 from tests.conftest import Console, make_settings
 from tests.evaluation.conftest import join, round_id_of
@@ -48,7 +49,8 @@ async def _closed_round(console: Console) -> int:
 async def _queued(core) -> list:  # type: ignore[no-untyped-def]
     async with core.db.transaction() as tx:
         rows = (await tx.execute(select(OutboxMessage).order_by(OutboxMessage.id))).scalars().all()
-    return [from_json(r.message) for r in rows]
+        images = await chart_images.load(tx, {d for r in rows for d in chart_digests(r.message)})
+    return [from_json(r.message, images) for r in rows]
 
 
 async def test_model_themes_follow_the_command_and_small_ones_are_dropped(sqlite_url, tmp_path) -> None:  # type: ignore[no-untyped-def]
