@@ -15,6 +15,7 @@ from flows.rounds import current_step, ensure_member, join_round, may_join, prom
 from flows.turn import CommandHandler, EngineConfig, Refused, SaveFailed, Turn
 from flows.welcome import Welcomes, is_greeting, nearest
 from storage import chart_images, repository as repo
+from storage.answer_sql import AnswerStatements
 from storage.database import Database
 from storage.health import WRITE_FAULTS
 from storage.models import Network
@@ -279,15 +280,25 @@ class Engine:
         from flows.answers import Invalid, parse_answer
 
         async with self.db.transaction() as tx:
-            network = await self.network(tx, network_ref)
-            member = await repo.member_by_key(tx, network.id, member_ref.key)
-            lang = (member.language if member else None) or network.language
             round_text, _, step_id = prompt_ref.partition(":")
-            if round_text in self.config.answer_handlers:
-                return None  # a ballot checks its votes when they arrive
             round_id = as_int(round_text, 1)
-            round_ = await repo.round_in_network(tx, network.id, round_id) if round_id is not None else None
-            flow = self.config.flows.get(round_.flow_id) if round_ else None
+            # Every card submit is checked before it is stored: a known member's check reads the
+            # answer turn's one plain query (storage/answer_sql.py), not three ORM look-ups.
+            known = None
+            if round_text not in self.config.answer_handlers and round_id is not None:
+                known = await (await AnswerStatements.of(tx)).context(network_ref.key, member_ref.key, round_id)
+            if known is not None:
+                lang = known.member_language or known.network_language
+                flow_id = known.flow_id
+            else:
+                network = await self.network(tx, network_ref)
+                member = await repo.member_by_key(tx, network.id, member_ref.key)
+                lang = (member.language if member else None) or network.language
+                if round_text in self.config.answer_handlers:
+                    return None  # a ballot checks its votes when they arrive
+                round_ = await repo.round_in_network(tx, network.id, round_id) if round_id is not None else None
+                flow_id = round_.flow_id if round_ else None
+            flow = self.config.flows.get(flow_id) if flow_id else None
             step = flow.step(step_id) if flow else None
             if step is None:
                 return self.config.catalog.t(lang, "unknown_prompt")

@@ -78,7 +78,8 @@ async def mount(app: web.Application, core: Core) -> Mounted:
     )
     app.router.add_get(CHART_ROUTE, charts.handle)
     core.config.directories["teams"] = TeamsDirectory(references, factory, settings.teams_app_id)
-    return Mounted(transport=TeamsTransport(adapter, references, core.catalog, settings.teams_app_id, charts), cleanup=[references.flush, factory.close])
+    transport = TeamsTransport(adapter, factory, references, core.catalog, settings.teams_app_id, charts)
+    return Mounted(transport=transport, cleanup=[references.flush, transport.close, factory.close])
 
 
 async def _stored_chart(core: Core, digest: str) -> bytes | None:

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import aiohttp
 from microsoft_agents.activity import Activity, ChannelAccount, ConversationAccount, ConversationParameters
-from microsoft_agents.hosting.core import ChannelServiceAdapter, TurnContext
+from microsoft_agents.hosting.core import ChannelServiceAdapter, ChannelServiceClientFactoryBase, TurnContext
 from microsoft_agents.hosting.core.authorization import AuthenticationConstants
+from microsoft_agents.hosting.core.connector import ConnectorClientBase
 
 from adapters.teams import cards, markdown
 from adapters.teams.charts import ChartLinks
@@ -40,9 +41,18 @@ class TeamsTransport:
     pacing = TEAMS_PACING
 
     def __init__(
-        self, adapter: ChannelServiceAdapter, references: References, catalog: Catalog, app_id: str | None, charts: ChartLinks, timeout: float = 30.0
+        self,
+        adapter: ChannelServiceAdapter,
+        factory: ChannelServiceClientFactoryBase,
+        references: References,
+        catalog: Catalog,
+        app_id: str | None,
+        charts: ChartLinks,
+        timeout: float = 30.0,
     ) -> None:
         self.adapter = adapter
+        self.factory = factory
+        self._clients: dict[str, ConnectorClientBase] = {}
         self.charts = charts
         self.references = references
         self.catalog = catalog
@@ -93,42 +103,43 @@ class TeamsTransport:
     def texts(self, lang: str) -> cards.Texts:
         return lambda key, **values: self.catalog.t(lang, key, **values)
 
-    async def _run(self, data: dict[str, Any], work: Callable[[TurnContext], Awaitable[Any]]) -> Any:
-        """Run `work` in a proactive turn; errors are carried out (the SDK would hand them to on_turn_error)."""
-        outcome: dict[str, Any] = {}
+    async def _client(self, service_url: str) -> ConnectorClientBase:
+        """One connector client per service URL, kept: the SDK's proactive turn (a TurnContext, its
+        pipeline and telemetry spans, a new client and HTTP session per message) was a third of a
+        Teams answer's CPU, for a call that needs only the client and the conversation reference."""
+        client = self._clients.get(service_url)
+        if client is None or client.client.closed:
+            identity = self.adapter.create_claims_identity(self.app_id)
+            client = await self.factory.create_connector_client(None, identity, service_url, identity.get_token_audience())
+            self._clients[service_url] = client
+        return client
 
-        async def callback(context: TurnContext) -> None:
-            try:
-                outcome["value"] = await work(context)
-            except BaseException as exc:  # re-raised below, outside the SDK's pipeline
-                outcome["error"] = exc
-
-        continuation = _continuation(data)
-        await asyncio.wait_for(self.adapter.continue_conversation(self.app_id, continuation, callback), self.timeout)
-        if "error" in outcome:
-            raise outcome["error"]
-        return outcome.get("value")
+    async def close(self) -> None:
+        for client in self._clients.values():
+            await client.close()
+        self._clients.clear()
 
     async def _send(self, data: dict[str, Any], activity: Activity) -> str:
-        async def work(context: TurnContext) -> str:
-            response = await context.send_activity(activity)
-            return f"{data['conversation']['id']}|{response.id or ''}"
-
-        return await self._run(data, work)
+        # Addressed as the SDK's TurnContext.send_activity addresses a proactive message: from the
+        # bot to the member, a new message (no reply_to_id: the continuation has no activity id).
+        client = await self._client(data["service_url"])  # first: a foreign host is refused before anything else
+        outgoing = activity.apply_conversation_reference(_continuation(data).get_conversation_reference())
+        outgoing.id = None
+        outgoing.input_hint = outgoing.input_hint or "acceptingInput"
+        response = await asyncio.wait_for(client.conversations.send_to_conversation(outgoing.conversation.id, outgoing), self.timeout)
+        return f"{data['conversation']['id']}|{getattr(response, 'id', None) or ''}"
 
     async def _update(self, data: dict[str, Any], closed: PromptClosed) -> str:
         conversation, _, activity_id = closed.reply_handle.rpartition("|")
         if not activity_id:
             raise Undeliverable(f"reply handle {closed.reply_handle!r} names no activity")
         target = {**data, "conversation": {**data["conversation"], "id": conversation or data["conversation"]["id"]}}
+        client = await self._client(target["service_url"])
         update = _card_activity(cards.closed_card(closed), closed.text)
+        update = update.apply_conversation_reference(_continuation(target).get_conversation_reference())
         update.id = activity_id
-
-        async def work(context: TurnContext) -> str:
-            await context.update_activity(update)
-            return closed.reply_handle
-
-        return await self._run(target, work)
+        await asyncio.wait_for(client.conversations.update_activity(update.conversation.id, activity_id, update), self.timeout)
+        return closed.reply_handle
 
     async def _open_chat(self, key: str, data: dict[str, Any]) -> dict[str, Any]:
         """Create the 1:1 chat with a member known only from a roster, and keep its reference."""

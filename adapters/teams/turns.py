@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Collection
 
 import aiohttp
 from microsoft_agents.activity import Activity, ChannelAccount
@@ -36,8 +36,9 @@ class TeamsBot:
         self.references = references
 
     @property
-    def verbs(self) -> set[str]:
-        return set(self.core.engine.commands)
+    def verbs(self) -> Collection[str]:
+        # A live view of the command table (asked twice per activity): no copy of it per turn.
+        return self.core.engine.commands.keys()
 
     async def on_turn(self, context: TurnContext) -> None:
         activity = context.activity
