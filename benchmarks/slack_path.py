@@ -174,6 +174,8 @@ async def prepare(db_url: str, members: int) -> int:
     await core.close()
     with sqlite3.connect(db_url.removeprefix("sqlite:///")) as conn:
         conn.execute("UPDATE outbox SET status = 'sent'")
+        # Members of a running network got their welcome long ago; the peer sends none either.
+        conn.execute("INSERT INTO member_welcomes (member_id, at) SELECT id, CURRENT_TIMESTAMP FROM members WHERE id NOT IN (SELECT member_id FROM member_welcomes)")
         # Delivering those invitations opened each member's DM; the transport keeps its id.
         conn.executemany(
             "INSERT INTO conversation_refs (key, platform, data, updated_at) VALUES (?, 'slack', ?, CURRENT_TIMESTAMP)",

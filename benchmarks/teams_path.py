@@ -99,6 +99,8 @@ async def prepare(core: Any, members: list[str], service_url: str) -> int:
         from sqlalchemy import text
 
         await tx.execute(text("UPDATE outbox SET status = 'sent'"))
+        # Members of a running network got their welcome long ago; the peer sends none either.
+        await tx.execute(text("INSERT INTO member_welcomes (member_id, at) SELECT id, CURRENT_TIMESTAMP FROM members WHERE id NOT IN (SELECT member_id FROM member_welcomes)"))
         round_id = (await tx.execute(text("SELECT max(id) FROM rounds"))).scalar_one()
     return int(round_id)
 
