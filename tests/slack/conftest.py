@@ -177,3 +177,18 @@ async def harness(settings: Settings, fake: FakeSlack) -> AsyncIterator[SlackHar
         for job in (job for m in mounted for job in m.cleanup):
             await job()
         await core.close()
+
+
+@pytest_asyncio.fixture
+async def slack3(db_url: str, tmp_path: Path, fake: FakeSlack) -> AsyncIterator[SlackHarness]:
+    """A Slack harness whose coordinator is UCOORD and whose anonymity threshold is 3, with the
+    English dictionary loaded (loaded, themes are found within the turn)."""
+    from bot.evaluation import themes
+
+    themes.warm(("en",))
+    settings = make_settings(
+        db_url, tmp_path, slack_bot_token=BOT_TOKEN, slack_signing_secret=SECRET, slack_api_url=fake.base_url,
+        coordinators=f"slack:{TEAM}:UCOORD", anonymity_threshold=3,
+    )
+    async with harness(settings, fake) as running:
+        yield running

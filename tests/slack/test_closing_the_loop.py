@@ -5,18 +5,10 @@ owner with buttons, and the report shows one kept and one open."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
 
-import pytest
-import pytest_asyncio
-
-from bot.evaluation import themes
-from tests.conftest import make_settings
 from tests.slack.block_rules import check_blocks
-from tests.slack.conftest import BOT_TOKEN, SECRET, SlackHarness, harness
-from tests.slack.fake_slack import TEAM, FakeSlack
+from tests.slack.conftest import SlackHarness
 
 PEOPLE = {"UCOORD": "DCOORD", "UANNA": "DANNA", "UBEN": "DBEN"}
 ANSWERS = {
@@ -24,21 +16,6 @@ ANSWERS = {
     "UANNA": ("5", "The experiment results", "Time together"),
     "UBEN": ("3", "Sharing the experiment", "Time and a room"),
 }
-
-
-@pytest.fixture(autouse=True, scope="module")
-def _english_dictionary_loaded() -> None:
-    themes.warm(("en",))
-
-
-@pytest_asyncio.fixture
-async def slack3(db_url: str, tmp_path: Path, fake: FakeSlack) -> AsyncIterator[SlackHarness]:
-    settings = make_settings(
-        db_url, tmp_path, slack_bot_token=BOT_TOKEN, slack_signing_secret=SECRET, slack_api_url=fake.base_url,
-        coordinators=f"slack:{TEAM}:UCOORD", anonymity_threshold=3,
-    )
-    async with harness(settings, fake) as running:
-        yield running
 
 
 def _text(posts: list[Any]) -> str:

@@ -3,42 +3,15 @@ in blocks the strict fake accepts, reaches every member asked, with its chart.""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from pathlib import Path
-
-import pytest_asyncio
-
 from flows.events import MemberAnswered, MemberRef, NetworkRef
 from flows.messages import Prompt
-from tests.conftest import make_settings
 from tests.slack.block_rules import check_blocks
-from tests.slack.conftest import BOT_TOKEN, SECRET, SlackHarness, harness
-from tests.slack.fake_slack import TEAM, FakeSlack
+from tests.slack.conftest import SlackHarness
+from tests.slack.fake_slack import TEAM
 
 PEOPLE = {"UCOORD": "DCOORD", "UANNA": "DANNA", "UBEN": "DBEN", "UGUEST": "DGUEST"}
 TEAMS = {"UGUEST": "T0OTHER"}
 FOCUS = ["Evaluating the experiment", "The experiment results", "Sharing the experiment", "A spring event"]
-
-import pytest as _pytest
-
-from bot.evaluation import themes as _themes
-
-
-@_pytest.fixture(autouse=True, scope="module")
-def _english_dictionary_loaded() -> None:
-    """The English dictionary loads in a fraction of a second; loaded, themes are found in the turn."""
-    _themes.warm(("en",))
-
-
-
-@pytest_asyncio.fixture
-async def slack3(db_url: str, tmp_path: Path, fake: FakeSlack) -> AsyncIterator[SlackHarness]:
-    settings = make_settings(
-        db_url, tmp_path, slack_bot_token=BOT_TOKEN, slack_signing_secret=SECRET, slack_api_url=fake.base_url,
-        coordinators=f"slack:{TEAM}:UCOORD", anonymity_threshold=3,
-    )
-    async with harness(settings, fake) as running:
-        yield running
 
 
 async def test_round_closes_themes_are_voted_and_the_digest_reaches_every_dm(slack3: SlackHarness) -> None:
