@@ -61,6 +61,7 @@ class Engine:
         self.db = db
         self.config = config
         self.commands: dict[str, CommandHandler] = {**COMMANDS, **config.extra_commands}
+        config.verbs.update(self.commands)
         self.launcher = Launcher(db, config)
         self.welcomes = Welcomes()
         self._handlers: dict[type, Callable[[Turn, Any], Awaitable[None]]] = {

@@ -35,9 +35,7 @@ async def help_(turn: Turn, words: list[str]) -> None:
 
 
 def _verbs(turn: Turn) -> set[str]:
-    from flows.engine import COMMANDS  # the engine imports this module
-
-    return set(COMMANDS) | set(turn.config.extra_commands)
+    return turn.config.verbs | set(turn.config.extra_commands)
 
 
 def stage_text(turn: Turn, number: int) -> str:

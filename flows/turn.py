@@ -50,6 +50,7 @@ class EngineConfig:
     directories: dict[str, Directory] = field(default_factory=dict)
     summariser: Summariser | None = None
     extra_commands: dict[str, CommandHandler] = field(default_factory=dict)
+    verbs: set[str] = field(default_factory=set)  # every verb the engine answers, filled by the engine (help offers only those)
     extra_help: list[str] = field(default_factory=list)
     after_commit: "AfterCommit | None" = None
     round_closed_hooks: list["RoundClosedHook"] = field(default_factory=list)

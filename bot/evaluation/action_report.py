@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from bot.evaluation import charts
-from bot.evaluation.report import ReportContext
+from bot.evaluation.context import ReportContext
 from bot.evaluation.round_report import group_name
 from flows.arguments import ArgumentError
 from flows.messages import Chart, Report, ReportSection

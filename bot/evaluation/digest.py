@@ -14,7 +14,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.evaluation import charts, queries
 from bot.evaluation.extractive import representative_quotes
-from bot.evaluation.report import ReportContext, Reporter
+from bot.evaluation.context import ReportContext
+from bot.evaluation.report import Reporter
 from bot.evaluation.round_report import measure_name, measures_of
 from bot.evaluation.sensemaking import RoundText, ranked_lines, round_text
 from bot.evaluation.stats import summarise

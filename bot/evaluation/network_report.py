@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from bot.evaluation import charts, queries
 from storage.privacy import too_small
 from bot.evaluation.network_map import TIE_STEPS, Person, build_graph, figures
-from bot.evaluation.report import ReportContext
+from bot.evaluation.context import ReportContext
 from flows.arguments import ArgumentError
 from flows.messages import Chart, Report, ReportSection
 from storage import repository as repo

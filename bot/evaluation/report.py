@@ -1,21 +1,21 @@
 """What `report …` asks for, and the Reporter that builds the neutral Report for it.
 
-The three kinds (one round, trends, the network map) live in their own modules; this one parses
-the words, picks the rounds the reader may see and hands over.
+Each kind (one round, trends, the network map, actions, the summary) lives in its own module,
+built from the ReportContext of `context.py`; this one parses the words, picks the rounds the
+reader may see and hands over.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.evaluation import queries
+from bot.evaluation import action_report, network_report, queries, round_report, summary, trend_report
+from bot.evaluation.context import ReportContext
 from bot.evaluation.synthesis import Synthesiser
 from bot.settings import Settings
-from flows.after_commit import AfterCommit
 from flows.arguments import ArgumentError, parse_arguments, parse_id
 from flows.messages import Audience, Report
 from flows.turn import EngineConfig
@@ -65,31 +65,6 @@ def _date(text: str) -> datetime:
         raise ArgumentError("report_bad_since", value=text) from None
 
 
-@dataclass
-class ReportContext:
-    """Everything one report is built from: who reads it, in which language, and the tools."""
-
-    tx: AsyncSession
-    config: EngineConfig
-    network: Network
-    reader: Member | None  # None: the coordinator's own tools (CLI, round close) see everything
-    lang: str
-    audience: Audience
-    threshold: int
-    synthesiser: Synthesiser
-    reverse: dict[str, int]
-    defer: AfterCommit | None = None  # None: slow work runs inline (tools outside chat)
-
-    def t(self, key: str, **values: Any) -> str:
-        return self.config.catalog.t(self.lang, key, **values)
-
-    def num(self, value: float | None, digits: int = 1) -> str:
-        return localise(number(value, digits), self.lang)
-
-    def sign(self, value: float) -> str:
-        return localise(signed(value), self.lang)
-
-
 class Reporter:
     def __init__(self, config: EngineConfig, settings: Settings, synthesiser: Synthesiser | None = None) -> None:
         self.config = config
@@ -105,8 +80,6 @@ class Reporter:
         return ReportContext(tx, self.config, network, reader, lang, audience, threshold, self.synthesiser, self.reverse, defer)
 
     async def build(self, ctx: ReportContext, request: ReportRequest) -> Report:
-        from bot.evaluation import action_report, network_report, round_report, summary, trend_report
-
         rounds = await queries.visible_rounds(ctx.tx, ctx.network, ctx.reader, request.since)
         if request.kind == "trends":
             return await trend_report.build(ctx, rounds, request.by)
@@ -137,18 +110,3 @@ async def build_report(tx: AsyncSession, config: EngineConfig, settings: Setting
     reporter = Reporter(config, settings)
     audience = Audience.channel(f"{network.key}:report")
     return await reporter.build(reporter.context(tx, network, None, lang or network.language, audience, inline=True), request)
-
-
-def number(value: float | None, digits: int = 1) -> str:
-    return "–" if value is None else f"{value:.{digits}f}"
-
-
-def signed(value: float) -> str:
-    if abs(value) < 0.005:
-        return "0.00"  # not "−0.00": a rounding artefact reads like a fall
-    return f"{value:+.2f}".replace("-", "−")
-
-
-def localise(text: str, lang: str) -> str:
-    """Finnish and Swedish write a decimal comma."""
-    return text.replace(".", ",") if lang in ("fi", "sv") else text

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 
 from bot.evaluation import charts, queries
 from storage.privacy import suppress_breakdown, too_small
-from bot.evaluation.report import ReportContext
+from bot.evaluation.context import ReportContext
 from bot.evaluation.stats import ALPHA_TRUSTWORTHY, Summary, alpha_from_moments, summarise, welch_change
 from bot.evaluation.sensemaking import ranked_section
 from bot.evaluation.text_section import text_section

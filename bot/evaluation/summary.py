@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from bot.evaluation import queries
 from bot.evaluation.action_report import tally
-from bot.evaluation.report import ReportContext
+from bot.evaluation.context import ReportContext
 from bot.evaluation.round_report import measure_name
 from bot.evaluation.stats import Summary, welch_change
 from bot.evaluation.trend_report import ORDER

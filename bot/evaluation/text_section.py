@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bot.evaluation import queries
 from storage.privacy import too_small
-from bot.evaluation.report import ReportContext
+from bot.evaluation.context import ReportContext
 from flows.definition import Flow
 from bot.evaluation.synthesis import TextSummary
 from flows.messages import Outbound, Report, ReportSection

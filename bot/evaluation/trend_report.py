@@ -8,7 +8,7 @@ from collections.abc import Sequence
 
 from bot.evaluation import charts, queries
 from storage.privacy import too_small
-from bot.evaluation.report import ReportContext
+from bot.evaluation.context import ReportContext
 from bot.evaluation.round_report import breakdown_lines, change_line, measure_name
 from bot.evaluation.stats import Summary, t_quantile
 from flows.arguments import ArgumentError
