@@ -10,6 +10,7 @@ from typing import Any
 
 import yaml
 
+from bot import demo_outcomes
 from bot.app import Core
 from flows.definition import Flow
 from flows.events import MemberRef, NetworkRef
@@ -24,7 +25,7 @@ SECTOR_TILT = {"public": 0.1, "private": -0.3, "third": 0.3}
 
 
 async def fill_demo(core: Core, coordinator: MemberRef, members: int = 30, months: int = 6, seed: int = 7) -> str:
-    data: dict[str, Any] = yaml.safe_load(ANSWERS.read_text(encoding="utf-8"))
+    data: dict[str, Any] = yaml.safe_load(ANSWERS.read_text(encoding="utf-8")) | demo_outcomes.comments()
     rng = random.Random(seed)
     async with core.db.transaction() as tx:
         network = await core.engine.network(tx, NetworkRef("console", "local"))
@@ -34,6 +35,7 @@ async def fill_demo(core: Core, coordinator: MemberRef, members: int = 30, month
         people = await _members(tx, network, coordinator, data, members, rng)
         now = utcnow()
         start = now - timedelta(days=30 * months)
+        demo_outcomes.stagger_joins(people, start, months, rng)
         counts = {"rounds": 0, "answers": 0}
         for month in range(months):
             opened = start + timedelta(days=30 * month)
@@ -46,6 +48,9 @@ async def fill_demo(core: Core, coordinator: MemberRef, members: int = 30, month
             counts["rounds"] += 4 if month % 2 == 1 else 3
         counts["answers"] += await _round(tx, core, network, people, core.flows["network-map"], now - timedelta(days=7), rng, months, data)
         counts["rounds"] += 1
+        extra_rounds, extra_answers = await demo_outcomes.fill(tx, core, network, people, start, months, rng, data, _round)
+        counts["rounds"] += extra_rounds
+        counts["answers"] += extra_answers
         _actions(tx, network, people, start, now, rng, data)
         network.u_stage = max(network.u_stage, min(10, 1 + months // 2))
     return core.catalog.t(lang, "demo_done", members=len(people), rounds=counts["rounds"], answers=counts["answers"], coordinator=coordinator.key)
@@ -103,12 +108,13 @@ def _score(rng: random.Random, level: float, reverse: bool, low: int, high: int)
 
 def _level(rng: random.Random, member: Member, dimension: str | None, month: int) -> float:
     """How a member sees a dimension this month; the items of one dimension share it (so they cohere)."""
-    base, drift = BASELINE.get(dimension or "", (3.4, 0.03))
+    base, drift = BASELINE.get(dimension or "", demo_outcomes.LEVELS.get(dimension or "", (3.4, 0.03)))
     return base + drift * month + SECTOR_TILT.get(member.sector or "", 0) + rng.gauss(0, 0.7)
 
 
 async def _round(tx: Any, core: Core, network: Network, people: list[Member], flow: Flow, opened: datetime, rng: random.Random, month: int, data: dict[str, Any]) -> int:
     closes = opened + timedelta(days=7)
+    people = [p for p in people if p.created_at <= opened]  # who had joined by then
     round_ = Round(
         network_id=network.id, flow_id=flow.id, flow_version=flow.version, audience="network", delivery=flow.delivery,
         anonymous=flow.anonymous, status="closed", invited=len(people), opens_at=opened, closes_at=closes, closed_at=closes,
@@ -133,16 +139,19 @@ async def _round(tx: Any, core: Core, network: Network, people: list[Member], fl
                 continue
             value: dict[str, Any] = {}
             if step.kind == "scale":
-                if step.dimension not in levels:
-                    levels[step.dimension] = _level(rng, member, step.dimension, month)
-                value["value_num"] = _score(rng, levels[step.dimension], step.reverse, step.minimum or 1, step.maximum or 5)
+                # A dimension's items share one level; a step of its own (a factor's two statements) its own.
+                key = step.dimension or step.id.removesuffix("-2")
+                if key not in levels:
+                    levels[key] = _level(rng, member, key, month)
+                value["value_num"] = _score(rng, levels[key], step.reverse, step.minimum or 1, step.maximum or 5)
             elif step.kind == "text":
-                pool = data["focus" if step.id == "focus" else "need" if step.id == "need" else "reflection"][lang]
+                pool = data[step.id if step.id in data else "reflection"][lang]
                 value["value_text"] = rng.choice(pool)
             elif step.kind == "members":
                 same = [p.key for p in people if p is not member and p.sector == member.sector]
                 other = [p.key for p in people if p is not member and p.sector != member.sector]
-                value["value_list"] = rng.sample(same, k=min(len(same), rng.randint(2, 5))) + rng.sample(other, k=min(len(other), rng.randint(0, 3)))
+                # Ties across sectors grow as the network matures (later maps name more of them).
+                value["value_list"] = rng.sample(same, k=min(len(same), rng.randint(1 + month // 3, 4 + month // 3))) + rng.sample(other, k=min(len(other), rng.randint(0, 1 + month // 2)))
             elif step.choices:
                 value["value_text"] = rng.choice(step.choices).id
             tx.add(Response(

@@ -15,7 +15,7 @@ _YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 BUILTIN_DIR = Path(__file__).parent / "definitions"
 KINDS = ("scale", "single", "multi", "text", "members")
-FLOW_KINDS = ("checkin", "pulse", "reflection", "u-stage", "network-map", "custom")
+FLOW_KINDS = ("checkin", "pulse", "reflection", "u-stage", "network-map", "factors", "custom")
 U_LEVELS = ("routine", "open-mind", "open-heart", "open-will")
 U_SIDES = ("left", "bottom", "right")
 # A step id rides in the element ids of chat platforms (Slack: `yhq|<round>:<step>|skip`, at most

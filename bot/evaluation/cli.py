@@ -14,7 +14,7 @@ if TYPE_CHECKING:  # `yhdessa --help` registers this parser without loading pyda
 
 def add_parser(subparsers: Any) -> None:
     parser = subparsers.add_parser("report", help="print the evaluation report, or write it as one HTML file")
-    parser.add_argument("what", nargs="*", default=[], help="nothing (latest round and trends), ROUND, trends or network")
+    parser.add_argument("what", nargs="*", default=[], help="nothing (latest round and trends), ROUND, trends, network, factors or outcomes")
     parser.add_argument("--html", default=None, metavar="FILE", help="write a self-contained HTML page (charts inside)")
     parser.add_argument("--network", default="console:local", help="network key (default console:local)")
     parser.add_argument("--by", choices=("sector", "side"), default=None)
@@ -38,7 +38,8 @@ def _requests(args: argparse.Namespace, rounds: list[Any], threshold: int) -> li
         if info.flow_id != "network-map" and info.flow_id not in PULSE_DIMENSIONS.values() and not too_small(info.done, threshold) and info.done:
             latest[info.flow_id] = info
     chosen = sorted(latest.values(), key=lambda r: (r.opens_at, r.id), reverse=True)[:4]
-    return [["summary", *options], ["trends", *options], *([str(r.id), *options] for r in chosen), ["actions"], ["network"]]
+    chosen = [r for r in chosen if r.flow_id != "factors"]  # the factors report below shows its latest round
+    return [["summary", *options], ["trends", *options], ["outcomes"], *([str(r.id), *options] for r in chosen), ["factors"], ["actions"], ["network"]]
 
 
 async def run(settings: Settings, args: argparse.Namespace) -> int:

@@ -12,7 +12,8 @@ from datetime import datetime, timezone
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.evaluation import action_report, network_report, queries, round_report, summary, trend_report
+from bot.evaluation import action_report, factors_report, network_report, outcomes_report, queries, round_report, summary, trend_report
+from bot.evaluation.factors_model import FLOW as FACTORS_FLOW
 from bot.evaluation.context import ReportContext
 from bot.evaluation.synthesis import Synthesiser
 from bot.settings import Settings
@@ -22,12 +23,17 @@ from flows.turn import EngineConfig
 from storage import repository as repo
 from storage.models import Member, Network
 
-KINDS = ("round", "trends", "network", "actions", "summary")
+KINDS = ("round", "trends", "network", "actions", "summary", "factors", "outcomes")
+# The words of each kind in the three languages (the English one is the kind itself).
+WORDS = {
+    "factors": ("factors", "tekijät", "edellytykset", "faktorer", "förutsättningar"),
+    "outcomes": ("outcomes", "tulokset", "vaikutukset", "resultat", "utfall"),
+}
 
 
 @dataclass(frozen=True, slots=True)
 class ReportRequest:
-    kind: str = "round"  # round | trends | network
+    kind: str = "round"  # one of KINDS
     round_id: int | None = None  # None: the latest round
     since: datetime | None = None
     by: str | None = None  # sector | side
@@ -53,6 +59,9 @@ class ReportRequest:
             return cls("actions", None, since, by and by.lower())
         if word in ("summary", "yhteenveto", "sammanfattning"):
             return cls("summary", None, since, by and by.lower())
+        for kind, names in WORDS.items():
+            if word in names:
+                return cls(kind, None, since, by and by.lower())
         if not word.removeprefix("#").isascii() or not word.removeprefix("#").isdigit():
             raise ArgumentError("report_usage")
         return cls("round", parse_id(word, "bad_round"), since, by and by.lower())
@@ -89,6 +98,12 @@ class Reporter:
             return await action_report.build(ctx)
         if request.kind == "summary":
             return await summary.build(ctx, rounds)
+        if request.kind in ("factors", "outcomes") and request.by:
+            raise ArgumentError("report_factors_by_refused", kind=request.kind)
+        if request.kind == "factors":
+            return await factors_report.build(ctx, rounds)
+        if request.kind == "outcomes":
+            return await outcomes_report.build(ctx, rounds)
         if request.round_id is None:
             if not rounds:
                 raise ArgumentError("report_no_rounds")
@@ -97,6 +112,8 @@ class Reporter:
             chosen = next((r for r in rounds if r.id == request.round_id), None)
             if chosen is None:
                 raise ArgumentError("report_bad_round", value=request.round_id)
+        if chosen.flow_id == FACTORS_FLOW:
+            return await factors_report.build(ctx, [r for r in rounds if (r.opens_at, r.id) <= (chosen.opens_at, chosen.id)])
         if chosen.flow_id == network_report.MAP_FLOW:
             return await network_report.build(ctx, [r for r in rounds if (r.opens_at, r.id) <= (chosen.opens_at, chosen.id)])
         return await round_report.build(ctx, rounds, chosen, request.by)

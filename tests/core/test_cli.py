@@ -44,8 +44,8 @@ def test_pulse_answered_halfway_continues_in_a_second_run(tmp_path: Path) -> Non
     assert first.returncode == 0, first.stderr
     second = yhdessa(tmp_path, "run", "--as", "alice", stdin="2\n")
     assert second.returncode == 0, second.stderr
-    assert "(4/12)" in second.stdout  # shown again on start: the question where alice stopped
-    assert "(5/12)" in second.stdout
+    assert "(4/14)" in second.stdout  # shown again on start: the question where alice stopped
+    assert "(5/14)" in second.stdout
     # Anonymous answers are held back until enough people have answered (storage/anonymous.py):
     # nothing is exported yet, and the four items given so far wait on alice's session.
     assert export(tmp_path) == []

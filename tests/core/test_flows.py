@@ -35,7 +35,9 @@ def test_builtin_flows_cover_the_seed() -> None:
         flow = flows[name]
         assert flow.anonymous and 3 <= len(flow.steps) <= 5
         assert all(step.kind == "scale" for step in flow.steps)
-    assert len(flows["pulse"].steps) == sum(len(flows[n].steps) for n in ("pulse-trust", "pulse-commitment", "pulse-knowing"))
+    # The full pulse: the three dimensions, then the outcome items of its own (adopted, we-spirit).
+    assert len(flows["pulse"].steps) == sum(len(flows[n].steps) for n in ("pulse-trust", "pulse-commitment", "pulse-knowing")) + 2
+    assert [s.id for s in flows["pulse"].steps][-2:] == ["adopted", "we-spirit"] and not any(s.dimension for s in flows["pulse"].steps[-2:])
     assert {s.kind for s in flows["network-map"].steps} == {"members"}
 
 

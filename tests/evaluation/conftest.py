@@ -6,7 +6,7 @@ import random
 
 from flows.messages import Outbound, Prompt
 
-PULSE_ITEMS = [f"{d}-{k}" for d in ("knowing", "trust", "commitment") for k in range(1, 5)]
+PULSE_ITEMS = [f"{d}-{k}" for d in ("knowing", "trust", "commitment") for k in range(1, 5)] + ["adopted", "we-spirit"]
 
 
 def round_id_of(out: list[Outbound]) -> int:
@@ -19,7 +19,7 @@ async def join(console, names: list[str]) -> None:  # type: ignore[no-untyped-de
 
 
 async def run_pulse(console, names: list[str], level: float, rng: random.Random, coordinator: str = "alice") -> int:  # type: ignore[no-untyped-def]
-    """A closed pulse round in which every name answers all twelve items around `level`."""
+    """A closed pulse round in which every name answers all fourteen items around `level`."""
     out = await console.command(coordinator, "pulse start")
     round_id = round_id_of(out)
     for name in names:
