@@ -47,7 +47,7 @@ async def section(ctx: ReportContext, rounds: Sequence[queries.RoundInfo] | None
         select(Response.submission, Response.step_id, Response.value_num).where(Response.round_id == info.id, Response.value_num.is_not(None))
     )).all()
     respondents = len({submission for submission, _, _ in rows})
-    title = ctx.t("report_factors_title", id=info.id, date=ctx.t("rounds_date", day=info.opens_at.day, month=info.opens_at.month, year=info.opens_at.year))
+    title = ctx.t("report_factors_title", id=info.id, date=info.opens_at.date().isoformat())  # as the other rounds' titles
     if respondents == 0 or too_small(respondents, ctx.threshold):
         # A closed round that fewer than the threshold answered has no answers left (they are
         # deleted at the close): it is "too few", not "nobody".

@@ -60,7 +60,7 @@ async def drive(slack: SlackHarness) -> None:
     events = payload("events.json")
     await slack.event(events["app_home_opened"], "Ev0A1HOMECOORD")
     await slack.event(dict(events["app_home_opened"], user="UBEN"), "Ev0A1HOMEBEN")
-    for text in ("reflect close 1", "report", "report trends", "report network"):
+    for text in ("reflect close 1", "report", "report trends", "report network", "reflect start factors", 'action add "Map the service path" --due 2w', "report factors", "report outcomes"):
         await slack.command(text)
     await slack.deliver()
 

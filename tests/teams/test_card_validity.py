@@ -3,7 +3,7 @@
 the size Teams accepts.
 
 The cards are the real ones: prompts of every step kind from the built-in flows, the answered card,
-the help card, and the report cards of a demo network (round, breakdown, trends, network map)
+the help card, and the report cards of a demo network (round, breakdown, trends, network map, factors, outcomes)
 as the evaluation code produces them, rendered by the Teams transport's own functions.
 """
 
@@ -116,7 +116,7 @@ async def test_help_and_report_cards_are_valid_and_small(sqlite_url: str, tmp_pa
         for lang in LANGUAGES:
             await console.command("alice", f"/yhdessa lang {lang}")
             named[f"{lang}:welcome"] = cards.notice_card(welcome(Turn(None, core.config, Network(key="teams:t", name="Verkosto"), Member(key=BOB.key, language=lang))))  # type: ignore[arg-type]
-            for command in ("help", "report", "report trends", "report network", "report 1 --by sector", "report actions", "report summary", "checkin start network"):
+            for command in ("help", "report", "report trends", "report network", "report 1 --by sector", "report actions", "report summary", "report factors", "report outcomes", "checkin start network"):
                 for index, message in enumerate(await console.command("alice", f"/yhdessa {command}")):
                     name = f"{lang}:{command}:{index}"
                     if isinstance(message, Report):
@@ -128,6 +128,10 @@ async def test_help_and_report_cards_are_valid_and_small(sqlite_url: str, tmp_pa
     assert sum(":help:" in n for n in named) == 3
     assert sum(":welcome" in n for n in named) == 3 and sum(":checkin start network:" in n for n in named) >= 3  # the action reviews
     assert sum("report trends" in n for n in named) == 3 and sum("report network" in n for n in named) == 3
+    assert sum("report factors" in n for n in named) == 3 and sum("report outcomes" in n for n in named) == 3
+    # The factors chart and the three outcome charts, in every language, are in their cards.
+    assert all(sum(item.get("type") == "Image" for item in named[f"{lang}:report outcomes:0"]["body"]) == 3 for lang in LANGUAGES)
+    assert all(any(item.get("type") == "Image" for item in named[f"{lang}:report factors:0"]["body"]) for lang in LANGUAGES)
     charts = sum(1 for card in named.values() for item in card["body"] if item.get("type") == "Image")
     assert charts >= 9  # every chart of every report is in its card, by URL
     problems = {name: found for name, found in check(named).items() if found}
