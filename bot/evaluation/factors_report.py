@@ -43,9 +43,7 @@ async def section(ctx: ReportContext, rounds: Sequence[queries.RoundInfo] | None
     if not chosen:
         return None
     info = chosen[-1]
-    rows = (await ctx.tx.execute(
-        select(Response.submission, Response.step_id, Response.value_num).where(Response.round_id == info.id, Response.value_num.is_not(None))
-    )).all()
+    rows = await _answers(ctx, info.id)
     respondents = len({submission for submission, _, _ in rows})
     title = ctx.t("report_factors_title", id=info.id, date=info.opens_at.date().isoformat())  # as the other rounds' titles
     if respondents == 0 or too_small(respondents, ctx.threshold):
@@ -53,13 +51,20 @@ async def section(ctx: ReportContext, rounds: Sequence[queries.RoundInfo] | None
         # deleted at the close): it is "too few", not "nobody".
         lines = (ctx.t("report_suppressed", threshold=ctx.threshold),) if respondents or info.done else (ctx.t("report_factors_no_answers"),)
         return Report(ctx.audience, title, (ReportSection(ctx.t("report_factors_heading"), lines),), (), ctx.lang)
-    scores = factor_scores(((s, step, v) for s, step, v in rows), ctx.threshold)
+    scores = factor_scores(rows, ctx.threshold)
+    # The same factors in the previous factors round, when it may be shown: the change is the point.
+    before = {s.factor: s for s in factor_scores(await _answers(ctx, chosen[-2].id), ctx.threshold)} if len(chosen) > 1 else {}
     sections = [_overview(ctx, info, respondents, scores)]
-    sections.extend(_category_sections(ctx, scores))
+    sections.extend(_category_sections(ctx, scores, before))
     sections.append(await _weakest_section(ctx, info.id, scores))
     if info.status == "open":
         sections.insert(0, ReportSection(ctx.t("report_still_open"), ()))
     return Report(ctx.audience, title, tuple(sections), (_chart(ctx, info, scores),), ctx.lang)
+
+
+async def _answers(ctx: ReportContext, round_id: int) -> list[tuple[str, str, float]]:
+    stmt = select(Response.submission, Response.step_id, Response.value_num).where(Response.round_id == round_id, Response.value_num.is_not(None))
+    return [(s, step, float(v)) for s, step, v in (await ctx.tx.execute(stmt)).all()]
 
 
 def name(ctx: ReportContext, factor: str) -> str:
@@ -83,16 +88,20 @@ def _overview(ctx: ReportContext, info: queries.RoundInfo, respondents: int, sco
     return ReportSection(ctx.t("report_factors_heading"), lines)
 
 
-def factor_line(ctx: ReportContext, score: FactorScore) -> str:
+def factor_line(ctx: ReportContext, score: FactorScore, before: FactorScore | None = None) -> str:
     if score.mean is None:
         return ctx.t("report_factors_line_suppressed", factor=name(ctx, score.factor), threshold=ctx.threshold)
     key = {"concern": "report_factors_line_concern", "strength": "report_factors_line_strength"}.get(score.flag or "", "report_factors_line")
-    return ctx.t(key, factor=name(ctx, score.factor), mean=ctx.num(score.mean), n=score.n)
+    if before is not None and before.mean is not None:
+        details = ctx.t("report_factors_n_before", n=score.n, before=ctx.num(before.mean))
+    else:
+        details = ctx.t("report_factors_n", n=score.n)
+    return ctx.t(key, factor=name(ctx, score.factor), mean=ctx.num(score.mean), details=details)
 
 
-def _category_sections(ctx: ReportContext, scores: Sequence[FactorScore]) -> list[ReportSection]:
+def _category_sections(ctx: ReportContext, scores: Sequence[FactorScore], before: dict[str, FactorScore]) -> list[ReportSection]:
     return [
-        ReportSection(ctx.t(f"factor_category_{category}"), tuple(factor_line(ctx, s) for s in scores if s.category == category))
+        ReportSection(ctx.t(f"factor_category_{category}"), tuple(factor_line(ctx, s, before.get(s.factor)) for s in scores if s.category == category))
         for category, _ in CATEGORIES
     ]
 

@@ -31,6 +31,7 @@ from flows.messages import Chart, Report, ReportSection
 from storage import actions as action_store
 from storage import repository as repo
 from storage.models import Action, utcnow
+from storage.privacy import too_small
 
 RECENT_DAYS = 91  # "in the last three months"
 
@@ -118,7 +119,7 @@ def _goal_lines(ctx: ReportContext, spirit: Sequence[Point], actions: Sequence[A
             lines.append(ctx.t("report_outcomes_goals_kept", kept=kept, due=due, share=round(100 * kept / due)))
     else:
         lines.append(ctx.t("report_outcomes_goals_none"))
-    written = [v for v in visions if not v.n < ctx.threshold]
+    written = [v for v in visions if v.n and not too_small(v.n, ctx.threshold)]  # fewer wrote it: not the network's vision yet
     if written:
         lines.append(ctx.t("report_outcomes_vision", id=written[-1].round_id, date=day(ctx, written[-1].when), count=written[-1].n))
     else:

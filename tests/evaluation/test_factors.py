@@ -156,3 +156,12 @@ async def test_report_factors_in_finnish(console) -> None:  # type: ignore[no-un
     assert "Raha, ihmiset, välineet ja aika: 2,0 (7 vastausta) — huolenaihe" in text
     assert "Huolenaiheet: Raha, ihmiset, välineet ja aika 2,0" in text and "Vahvuudet: ei yhtään" in text
     assert report.charts[0].alt_text.startswith("Pylväskaavio kierroksesta #1")
+
+
+async def test_a_second_round_shows_each_factor_beside_the_previous_one(console) -> None:  # type: ignore[no-untyped-def]
+    await join(console, MEMBERS)
+    await answer_factors(console, {name: {"res-means": "2"} for name in MEMBERS})
+    await answer_factors(console, {name: {"res-means": "4"} for name in MEMBERS[:6]})
+    text = text_of(the_report(await console.command("alice", "report factors")))
+    assert "Money, people, tools and time: 4.0 (6 answers; previous round 2.0) — a strength" in text
+    assert "History of working together: 3.0 (6 answers; previous round 3.0)" in text
