@@ -17,7 +17,7 @@ def add_parser(subparsers: Any) -> None:
     parser.add_argument("what", nargs="*", default=[], help="nothing (latest round and trends), ROUND, trends or network")
     parser.add_argument("--html", default=None, metavar="FILE", help="write a self-contained HTML page (charts inside)")
     parser.add_argument("--network", default="console:local", help="network key (default console:local)")
-    parser.add_argument("--by", choices=("sector", "side"), default=None)
+    parser.add_argument("--by", choices=("sector", "side", "level"), default=None)
     parser.add_argument("--since", default=None, metavar="YYYY-MM-DD")
     parser.add_argument("--lang", choices=("fi", "sv", "en"), default=None, help="language (default: the network's)")
     parser.set_defaults(handler=run)
@@ -38,7 +38,8 @@ def _requests(args: argparse.Namespace, rounds: list[Any], threshold: int) -> li
         if info.flow_id != "network-map" and info.flow_id not in PULSE_DIMENSIONS.values() and not too_small(info.done, threshold) and info.done:
             latest[info.flow_id] = info
     chosen = sorted(latest.values(), key=lambda r: (r.opens_at, r.id), reverse=True)[:4]
-    return [["summary", *options], ["trends", *options], *([str(r.id), *options] for r in chosen), ["actions"], ["network"]]
+    per_round = [o for o in options if o != "level" and o != "--by"] if args.by == "level" else options
+    return [["summary", *options], ["journey"], ["trends", *options], *([str(r.id), *per_round] for r in chosen), ["actions"], ["levels"], ["network"]]
 
 
 async def run(settings: Settings, args: argparse.Namespace) -> int:
