@@ -50,3 +50,4 @@ def register(config: EngineConfig, settings: Settings, db: Database) -> None:
     for verb in ("journey", "matka", "resa"):
         config.extra_commands[verb] = journey
     config.extra_help.extend(["u_help", "u_help_coordinator", "levels_help", "levels_help_coordinator"])
+    config.round_closed_hooks.append(continuum.reflection_closed)

@@ -15,11 +15,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from flows.arguments import ArgumentError, shown
 from flows.i18n import Catalog
-from flows.messages import Audience, Notice
+from flows.messages import Audience, Notice, Outbound
 from flows.registry import PHASE_NAMES
-from flows.turn import Turn
+from flows.turn import EngineConfig, Turn
 from storage import repository as repo
-from storage.models import CarriedItem, Network, NetworkPhase, Round, RoundTheme, ThemeVote, utcnow
+from storage.models import CarriedItem, Member, Network, NetworkPhase, Round, RoundTheme, ThemeVote, utcnow
 
 PHASES = 4
 CLOSING_FLOW = "reflection-4"
@@ -153,3 +153,17 @@ async def carry_forward(tx: AsyncSession, network: Network, cycle: int) -> tuple
     for label, count in rows:
         tx.add(CarriedItem(network_id=network.id, cycle=cycle, text=label, votes=int(count), from_round=source.id, created_at=now))
     return source, [label for label, _ in rows]
+
+
+async def reflection_closed(tx: AsyncSession, config: EngineConfig, network: Network, round_: Round) -> list[Outbound]:
+    """A phase-4 reflection closing in phase 4 can start the next cycle: its opener is offered that."""
+    if round_.flow_id != CLOSING_FLOW or round_.created_by is None:
+        return []
+    if (await where(tx, network.id)).phase != PHASES:
+        return []
+    opener = await tx.get(Member, round_.created_by)
+    if opener is None or opener.role != "coordinator":
+        return []
+    lang = opener.language or network.language
+    text = config.catalog.t(lang, "phase_offer_next_cycle", round=round_.id)
+    return [Notice(Audience.member(opener.key), text, lang, ((config.catalog.t(lang, "phase_button_next_cycle"), "phase next"),))]

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from flows import intros, journal, roles
 from flows.turn import Turn
 from storage import roles as roles_store
-from storage.models import ActorProposal, Fact, IntroBatch, IntroMember, IntroOptOut, JournalEntry, Prototype, utcnow
+from storage.models import ActorProposal, Fact, IntroBatch, IntroMember, IntroOptOut, JournalEntry, NetworkPhase, Prototype, utcnow
 
 INTRO_OPEN = timedelta(days=21)
 PROTOTYPE_STALE = timedelta(days=14)
@@ -50,6 +50,7 @@ async def member_data(turn: Turn) -> dict[str, Any]:
     places = (await tx.execute(select(IntroMember, IntroBatch).join(IntroBatch, IntroBatch.id == IntroMember.batch_id).where(IntroMember.member_id == me).order_by(IntroBatch.id))).all()
     entries = (await tx.execute(select(JournalEntry).where(JournalEntry.member_id == me).order_by(JournalEntry.id))).scalars().all()
     owned = (await tx.execute(select(Prototype).where(Prototype.owner_id == me).order_by(Prototype.id))).scalars().all()
+    phases = (await tx.execute(select(NetworkPhase).where(NetworkPhase.set_by == me))).scalars().all()
     return {
         "facts": [{"id": f.id, "fact": f.text, "source": f.source, "added": f.created_at.isoformat()} for f in facts],
         "proposed_actors": [{"id": a.id, "name": a.name, "organisation": a.organisation, "sector": a.sector, "reason": a.reason, "status": a.status} for a in actors],
@@ -58,6 +59,8 @@ async def member_data(turn: Turn) -> dict[str, Any]:
         "journal": [{"id": e.id, "step": e.u_step, "written": e.created_at.isoformat(), "text": e.text} for e in entries],
         "prototypes_owned": [{"id": p.id, "hypothesis": p.hypothesis, "status": p.status, "next_test": p.next_test, "lesson": p.lesson, "level": p.level} for p in owned],
         "roles": [roles_store.as_record(r, me) for r in await roles_store.of_member(tx, me)],
+        # The network's current continuum phase names who set it last (forget-me: SET NULL).
+        "continuum_phase_set_by_you": [{"phase": p.phase, "cycle": p.cycle, "set_at": p.set_at.isoformat()} for p in phases],
     }
 
 

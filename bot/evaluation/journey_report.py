@@ -28,7 +28,7 @@ async def build(ctx: ReportContext) -> Report:
     found = await evidence(ctx.tx, ctx.network, ctx.config.anonymity_threshold)
     current = ctx.network.u_stage
     where = await continuum.where(ctx.tx, ctx.network.id)
-    head = [continuum.line(ctx.config.catalog, ctx.lang, where)]
+    head: list[str] = []
     if where.phase:
         head.append(ctx.t(f"phase_asks_{where.phase}"))
     head += continuum.carried_lines(turn, where)
@@ -45,5 +45,6 @@ async def build(ctx: ReportContext) -> Report:
         lines.append(ctx.t(key, number=number, title=title, count=step.rounds, rate="–" if rate is None else rate, dates=flow_journey.dates(turn, step)).rstrip())
     now = ctx.t("u_stage_line", number=current, title=flow_journey.title(turn, current), level=flow_journey.level(turn, current)) if current else ctx.t("stage_none")
     chart = await u_chart(turn, found, ctx.audience)
-    sections = (ReportSection(ctx.t("report_journey_continuum"), tuple(head)), ReportSection(now, tuple(lines), tuple(rows)))
+    phase = ReportSection(continuum.line(ctx.config.catalog, ctx.lang, where), tuple(head))
+    sections = (phase, ReportSection(now, tuple(lines), tuple(rows)))
     return Report(ctx.audience, ctx.t("report_journey_title"), sections, (chart,), ctx.lang)

@@ -97,7 +97,7 @@ def _continuum(axis: Any, continuum: Continuum) -> None:
         x = left + (index - 1) * (width + gap)
         current = index == continuum.current
         box = {"boxstyle": "round,pad=0.35", "facecolor": STATE_COLOURS["current"] if current else "#f8f9fa", "edgecolor": "#212529" if current else "#adb5bd"}
-        axis.text(x + width / 2, -3.0, f"{index}. " + "\n".join(textwrap.wrap(name, 24)), ha="center", va="center", fontsize=10, bbox=box,
+        axis.text(x + width / 2, -3.0, f"{index}. " + "\n".join(textwrap.wrap(name, 22)), ha="center", va="center", fontsize=9.5, bbox=box,
                   color="white" if current else "#343a40", fontweight="bold" if current else "normal", zorder=5)
         if index < len(continuum.phases):
             axis.annotate("", xy=(x + width + gap - 0.02, -3.0), xytext=(x + width + 0.02, -3.0), arrowprops={"arrowstyle": "->", "color": "#6c757d"})

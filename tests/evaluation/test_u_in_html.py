@@ -68,7 +68,7 @@ async def test_the_html_report_holds_the_u_its_table_and_the_phase(sqlite_url, t
     assert await asyncio.to_thread(main, ["report", "--html", str(fi), "--lang", "fi"]) == 0
     sivu = fi.read_text(encoding="utf-8")
     assert rows_of(sivu)[0] == ["Askel", "Taso", "Tila", "Kierroksia", "Osallistuminen", "Ajankohta"]
-    assert "Strateginen jatkumo: vaihe 2/4, yhteistyön toimintatapojen ja tavoitteiden valinta ja päivittäminen (kierros 1)." in sivu
+    assert "Strateginen jatkumo: vaihe 2/4, yhteistyön toimintatapojen ja tavoitteiden valinta ja päivittäminen (1. sykli)." in sivu
 
 
 async def test_report_journey_in_chat_carries_the_picture(sqlite_url, tmp_path) -> None:  # type: ignore[no-untyped-def]
@@ -81,4 +81,4 @@ async def test_report_journey_in_chat_carries_the_picture(sqlite_url, tmp_path) 
     assert report.title == "The U journey" and report.charts[0].png.startswith(b"\x89PNG")
     lines = [line for s in report.sections for line in s.lines]
     assert any("▶ 3 Create a space for dialogue (now)" in line for line in lines)
-    assert "Strategic continuum: phase 2/4, choosing and updating ways of working and goals (cycle 1)." in lines
+    assert report.sections[0].heading == "Strategic continuum: phase 2/4, choosing and updating ways of working and goals (cycle 1)."

@@ -34,7 +34,9 @@ async def reflection_with_themes(console: Console) -> tuple[int, list[str]]:
     for i, name in enumerate(NAMES):
         for value in ("4", RESULTS[i], "We learned to ask earlier", "-"):
             await console.say(name, value)
-    await console.command("alice", f"reflect close {round_id}")
+    closed = await console.command("alice", f"reflect close {round_id}")
+    # Closed in phase 4, the reflection offers its opener the next cycle.
+    assert ("Start the next cycle", "phase next") in [a for m in closed if isinstance(m, Notice) for a in m.actions]
     opened = await console.command("alice", f"reflect themes {round_id} --votes 1")
     ballot = next(m for m in opened if isinstance(m, Prompt) and m.prompt_ref == f"themes:{round_id}")
     return round_id, [o.label for o in ballot.options]

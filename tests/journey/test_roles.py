@@ -11,7 +11,7 @@ import json
 from sqlalchemy import select
 
 from flows.messages import Document, Notice, Report
-from storage.models import Role
+from storage.models import NetworkPhase, Role
 from tests.conftest import Console
 from tests.journey.helpers import text_to, texts
 
@@ -62,11 +62,14 @@ async def test_roles_are_in_my_data_and_export_and_go_with_forget_me(core, conso
     await console.command("alice", 'role add "Keeps the shared calendar" --owner @bob')
     await console.command("bob", "role accept 1")
     await console.command("bob", 'role add "Bob tidies the wiki" --owner me')
+    await console.command("alice", "members grant bob")
+    await console.command("bob", "phase set 3")  # who set the phase is Bob's data too
     mine = await console.command("bob", "my-data")
     [data] = [m for m in mine if isinstance(m, Document)]
     roles = json.loads(data.content)["roles"]
     assert [(r["role"], r["status"], r["mine"]) for r in roles] == [(1, "accepted", True), (2, "accepted", True)]
     assert "2 roles held, offered to you or made by you" in texts(mine)
+    assert [p["phase"] for p in json.loads(data.content)["continuum_phase_set_by_you"]] == [3]
     exported = {m.filename: m for m in await console.command("alice", "export") if isinstance(m, Document)}
     rows = list(csv.DictReader(io.StringIO(exported["yhdessa-roles.csv"].content.decode())))
     assert [(r["role"], r["owner"]) for r in rows] == [("1", "console:local:bob"), ("2", "console:local:bob")]
@@ -76,6 +79,8 @@ async def test_roles_are_in_my_data_and_export_and_go_with_forget_me(core, conso
         left = (await tx.execute(select(Role).order_by(Role.id))).scalars().all()
     # The network's role stays, open again; the one Bob made for himself goes.
     assert [(r.id, r.owner_id, r.status) for r in left] == [(1, None, "open")]
+    async with core.db.transaction() as tx:
+        assert (await tx.get(NetworkPhase, 1)).set_by is None  # the phase stays, without Bob
     assert "Keeps the shared calendar — open" in texts(await console.command("alice", "role list"))
     exported = {m.filename: m for m in await console.command("alice", "export") if isinstance(m, Document)}
     assert "console:local:bob" not in exported["yhdessa-roles.csv"].content.decode()
