@@ -15,7 +15,8 @@ from bot.app import Core
 from flows.definition import Flow
 from flows.events import MemberRef, NetworkRef
 from storage import repository as repo
-from storage.models import Action, Member, MemberSession, Network, Response, Round, utcnow
+from flows.levels import LEVELS
+from storage.models import Action, Member, MemberSession, Network, NetworkPhase, Response, Round, utcnow
 
 ANSWERS = Path(__file__).with_name("demo_answers.yaml")
 SECTORS = ("public", "private", "third")
@@ -39,9 +40,11 @@ async def fill_demo(core: Core, coordinator: MemberRef, members: int = 30, month
         counts = {"rounds": 0, "answers": 0}
         for month in range(months):
             opened = start + timedelta(days=30 * month)
-            counts["answers"] += await _round(tx, core, network, people, core.flows["pulse"], opened, rng, month, data)
+            # The demo's work serves the service path and strategy in turn, the check-ins the client.
+            level = ("service-path", "strategy")[month % 2]
+            counts["answers"] += await _round(tx, core, network, people, core.flows["pulse"], opened, rng, month, data, level)
             for week in (0, 14):
-                counts["answers"] += await _round(tx, core, network, people, core.flows["checkin"], opened + timedelta(days=week + 3), rng, month, data)
+                counts["answers"] += await _round(tx, core, network, people, core.flows["checkin"], opened + timedelta(days=week + 3), rng, month, data, "client")
             if month % 2 == 1:
                 flow = core.flows[f"reflection-{1 + (month // 2) % 4}"]
                 counts["answers"] += await _round(tx, core, network, people, flow, opened + timedelta(days=10), rng, month, data)
@@ -53,6 +56,8 @@ async def fill_demo(core: Core, coordinator: MemberRef, members: int = 30, month
         counts["answers"] += extra_answers
         _actions(tx, network, people, start, now, rng, data)
         network.u_stage = max(network.u_stage, min(10, 1 + months // 2))
+        if await tx.get(NetworkPhase, network.id) is None:
+            tx.add(NetworkPhase(network_id=network.id, phase=3, cycle=1, set_at=now, set_by=people[0].id))
     return core.catalog.t(lang, "demo_done", members=len(people), rounds=counts["rounds"], answers=counts["answers"], coordinator=coordinator.key)
 
 
@@ -97,7 +102,7 @@ def _actions(tx: Any, network: Network, people: list[Member], start: datetime, n
             status = "open"
         closed = min(now, due + timedelta(days=rng.randint(-5, 3))) if status != "open" else None
         tx.add(Action(network_id=network.id, text=text, owner_id=owner.id, created_by=people[0].id, sector=owner.sector, status=status,
-                      due_at=due, created_at=made, closed_at=closed, reminders_sent=2 if due < now else 0))
+                      due_at=due, created_at=made, closed_at=closed, reminders_sent=2 if due < now else 0, level=LEVELS[i % len(LEVELS)]))
 
 
 def _score(rng: random.Random, level: float, reverse: bool, low: int, high: int) -> float:
@@ -112,13 +117,15 @@ def _level(rng: random.Random, member: Member, dimension: str | None, month: int
     return base + drift * month + SECTOR_TILT.get(member.sector or "", 0) + rng.gauss(0, 0.7)
 
 
-async def _round(tx: Any, core: Core, network: Network, people: list[Member], flow: Flow, opened: datetime, rng: random.Random, month: int, data: dict[str, Any]) -> int:
+async def _round(
+    tx: Any, core: Core, network: Network, people: list[Member], flow: Flow, opened: datetime, rng: random.Random, month: int, data: dict[str, Any], level: str | None = None
+) -> int:
     closes = opened + timedelta(days=7)
     people = [p for p in people if p.created_at <= opened]  # who had joined by then
     round_ = Round(
         network_id=network.id, flow_id=flow.id, flow_version=flow.version, audience="network", delivery=flow.delivery,
         anonymous=flow.anonymous, status="closed", invited=len(people), opens_at=opened, closes_at=closes, closed_at=closes,
-        created_by=people[0].id,
+        created_by=people[0].id, level=level,
     )
     tx.add(round_)
     await tx.flush()

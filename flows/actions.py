@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 from flows.action_review import due_text
 from flows.arguments import ArgumentError, MAX_DURATION, as_int, parse_duration, parse_id, shown
 from flows.events import MemberRef
+from flows.levels import key as level_key, parse_level
 from flows.messages import Audience, Notice
 from flows.turn import Refused, Turn
 from storage import actions as store
@@ -22,7 +23,7 @@ from storage import repository as repo
 from storage.models import Action, Member, utcnow
 
 MAX_TEXT = 500
-OPTIONS = ("--owner", "--due", "--round")
+OPTIONS = ("--owner", "--due", "--round", "--level")
 SUBCOMMANDS = {
     "add": ("add", "lisää", "uusi", "lägg", "ny", "new"),
     "list": ("list", "ls", "lista", "listaa", "visa"),
@@ -147,6 +148,7 @@ async def _add(turn: Turn, words: list[str]) -> None:
     owner = await find_member(turn, options["--owner"]) if "--owner" in options else turn.member
     zone = owner.timezone or turn.network.timezone
     due = parse_due(turn, options["--due"], zone) if "--due" in options else None
+    level = parse_level(options["--level"]) if "--level" in options else None
     round_id = None
     if "--round" in options:
         round_id = parse_id(options["--round"], "action_unknown_round")
@@ -163,12 +165,15 @@ async def _add(turn: Turn, words: list[str]) -> None:
         due_at=due,
         reminders_sent=0,
         created_at=utcnow(),
+        level=level,
     )
     turn.tx.add(row)
     await turn.tx.flush()
     await repo.audit(turn.tx, turn.network.id, turn.member.key, "action_added", number=row.id, round=round_id)
     owner_name = turn.t("action_owner_you") if owner.id == turn.member.id else owner.display_name
     turn.reply("action_added", id=row.id, text=text, owner=owner_name, due=when(turn, due, owner))
+    if level is not None:
+        turn.reply("tagged_level", level=turn.t(level_key(level)))
     if owner.id != turn.member.id:
         lang = owner.language or turn.network.language
         message = turn.catalog.t(lang, "action_given", id=row.id, text=text, by=turn.member.display_name, due=due_text(turn.config, turn.network, owner, due, lang))
@@ -191,7 +196,8 @@ async def _list(turn: Turn, words: list[str]) -> None:
         overdue = row.status == "open" and row.due_at is not None and row.due_at < now
         state = turn.t("action_state_overdue") if overdue else turn.t(f"action_state_{row.status}")
         name = turn.t("action_owner_you") if owner is not None and owner.id == turn.member.id else owner.display_name if owner else turn.t("action_owner_nobody")
-        lines.append(turn.t("action_line", id=row.id, text=row.text, owner=name, due=when(turn, row.due_at), state=state))
+        level = turn.t("level_suffix", level=turn.t(level_key(row.level))) if row.level else ""
+        lines.append(turn.t("action_line", id=row.id, text=row.text, owner=name, due=when(turn, row.due_at), state=state) + level)
         if row.outcome:
             lines.append(turn.t("action_line_outcome", outcome=row.outcome))
     if len(rows) > 40:

@@ -19,7 +19,7 @@ MAX_ID = 2_147_483_647
 MAX_DURATION = timedelta(days=365)
 _ZONE_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_+\-]*(?:/[A-Za-z0-9_+\-]+){0,3}")
 FLAGS = {"--anonymous", "--named", "--in-channel"}
-VALUED = {"--closes", "--remind", "--tz", "--since", "--by", "--round", "--format"}
+VALUED = {"--closes", "--remind", "--tz", "--since", "--by", "--round", "--format", "--level"}
 
 
 class ArgumentError(ValueError):

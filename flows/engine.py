@@ -6,7 +6,7 @@ import logging
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any
 
-from flows import actions, answer_turn, facts, gaps, intros, journal, journey, member_commands, network_commands, prototypes, round_commands, rounds_listing
+from flows import actions, answer_turn, continuum, facts, gaps, intros, journal, journey, member_commands, network_commands, prototypes, roles, round_commands, rounds_listing
 from flows.arguments import ArgumentError, as_int, split_command
 from flows.events import CommandIssued, InboundEvent, MemberAnswered, MemberJoined, MessageReceived, NetworkRef
 from flows.launch import Launcher
@@ -50,6 +50,14 @@ COMMANDS: dict[str, CommandHandler] = {
     "actions": actions.action,
     "toimi": actions.action,
     "åtgärd": actions.action,
+    # levels of network work, the continuum and roles (issue 14, item 3 and step 9)
+    "phase": continuum.phase,
+    "vaihe": continuum.phase,
+    "fas": continuum.phase,
+    "role": roles.role,
+    "roles": roles.role,
+    "rooli": roles.role,
+    "roll": roles.role,
     "rounds": rounds_listing.rounds,
     "kierrokset": rounds_listing.rounds,
     "rundor": rounds_listing.rounds,

@@ -10,13 +10,13 @@ from flows.arguments import ArgumentError, parse_int
 from flows.journey_evidence import U_STEPS, StepEvidence, evidence
 from flows.messages import Audience, Notice
 from flows.turn import Turn
-from flows import practices
+from flows import continuum, practices
 from storage import repository as repo
 from storage.models import Network, StageMove, utcnow
 
 CONFIRM = ("confirm", "vahvista", "bekräfta")
 ASK_BUTTONS = {1: ("fact list", "u_button_facts"), 2: ("gaps", "u_button_gaps"), 3: ("intro status", "u_button_intros"), 4: ("journal", "u_button_journal"),
-               5: ("journal", "u_button_journal"), 8: ("prototype list", "u_button_prototypes")}
+               5: ("journal", "u_button_journal"), 8: ("prototype list", "u_button_prototypes"), 9: ("role list", "u_button_roles")}
 
 
 def title(turn: Turn, number: int, lang: str | None = None) -> str:
@@ -115,10 +115,13 @@ def announcement(turn: Turn, network: Network, member_key: str, lang: str, numbe
 async def where_you_are(turn: Turn) -> str:
     """The network's step, what it asks of the member this week, and their own open practices."""
     number = turn.network.u_stage
-    if number == 0:
-        return turn.t("stage_none")
-    lines = [turn.t("u_stage_line", number=number, title=title(turn, number), level=level(turn, number)), turn.t("u_stage_asks", ask=turn.t(f"u_ask_{number}"))]
+    phase = continuum.line(turn.catalog, turn.lang, await continuum.where(turn.tx, turn.network.id))
     mine = await practices.open_practices(turn)
+    if number == 0:  # no step yet, but roles and offers are the member's all the same
+        lines = [turn.t("stage_none"), phase, *await practices.role_lines(turn)]
+        return "\n".join(lines + ([turn.t("u_open_header"), *(f"  • {line}" for line in mine)] if mine else []))
+    lines = [turn.t("u_stage_line", number=number, title=title(turn, number), level=level(turn, number)), phase, turn.t("u_stage_asks", ask=turn.t(f"u_ask_{number}"))]
+    lines += await practices.role_lines(turn)
     lines.append(turn.t("u_open_header") if mine else turn.t("u_open_none"))
     lines += [f"  • {line}" for line in mine]
     return "\n".join(lines)
@@ -150,6 +153,8 @@ async def journey_lines(turn: Turn) -> tuple[list[str], dict[int, StepEvidence]]
     found = await evidence(turn.tx, turn.network, turn.config.anonymity_threshold)
     current = turn.network.u_stage
     lines = [turn.t("journey_header"), turn.t("u_stage_line", number=current, title=title(turn, current), level=level(turn, current)) if current else turn.t("stage_none")]
+    where = await continuum.where(turn.tx, turn.network.id)
+    lines += [continuum.line(turn.catalog, turn.lang, where), *continuum.carried_lines(turn, where)]
     for number, step in found.items():
         state = "done" if number < current else "current" if number == current else "ahead"
         rate = step.participation

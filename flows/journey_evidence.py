@@ -3,7 +3,7 @@
 A step's time is from the move onto it to the move off it (`stage_moves`); a round counts for the
 step it was opened in, and a `u-stage-N` dialogue round always for step N. The practices count
 for their own step whenever they were done (facts for 1, proposed actors and the map for 2,
-intros for 3, journal writing for 4 and 5, prototypes for 8).
+intros for 3, journal writing for 4 and 5, prototypes for 8, accepted roles for 9).
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from datetime import datetime
 from sqlalchemy import case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import ActorProposal, Fact, IntroBatch, IntroMember, JournalEntry, Member, MemberSession, Network, Prototype, Round, StageMove, utcnow
+from storage.models import ActorProposal, Fact, IntroBatch, IntroMember, JournalEntry, Member, MemberSession, Network, Prototype, Role, Round, StageMove, utcnow
 
 U_STEPS = 10
 MAP_FLOW = "network-map"
@@ -60,6 +60,7 @@ PRACTICES: dict[int, tuple[str, ...]] = {
     4: ("journal",),
     5: ("journal",),
     8: ("prototypes",),
+    9: ("roles",),
 }
 
 
@@ -143,4 +144,6 @@ async def evidence(tx: AsyncSession, network: Network, threshold: int, now: date
     steps[4].practices.setdefault("journal", 0)
     steps[5].practices.setdefault("journal", 0)
     steps[8].practices["prototypes"] = int((await tx.execute(count(Prototype))).scalar_one())
+    # Step 9 is organised when roles are agreed: offered and accepted, not merely written down.
+    steps[9].practices["roles"] = int((await tx.execute(count(Role).where(Role.status == "accepted"))).scalar_one())
     return steps

@@ -11,6 +11,7 @@ from flows.messages import Audience, Document, Notice
 from flows.rounds import ensure_member
 from flows.turn import Refused, Turn
 from storage import actions as actions_store
+from storage import roles as roles_store
 from storage import fanout, repository as repo
 from storage.digests import member_votes
 from storage.export import export_rows, to_csv, to_json
@@ -189,3 +190,7 @@ async def export(turn: Turn, words: list[str]) -> None:
         if agreed:
             data = (to_csv(agreed, actions_store.EXPORT_COLUMNS) if fmt == "csv" else to_json(agreed)).encode()
             turn.emit(Document(Audience.member(turn.member.key), data, f"yhdessa-actions.{fmt}", mime, turn.t("export_actions_title", count=len(agreed)), turn.lang))
+        held = await roles_store.export_rows(turn.tx, turn.network)
+        if held:  # who does what (step 9): named by design, like commitments
+            data = (to_csv(held, roles_store.EXPORT_COLUMNS) if fmt == "csv" else to_json(held)).encode()
+            turn.emit(Document(Audience.member(turn.member.key), data, f"yhdessa-roles.{fmt}", mime, turn.t("export_roles_title", count=len(held)), turn.lang))

@@ -121,6 +121,9 @@ class Document:
 class ReportSection:
     heading: str
     lines: tuple[str, ...] = ()
+    # A table for renderers that draw one (the HTML report): the first row is the header. Chat
+    # renderers show `lines`, which then say the same in sentences.
+    rows: tuple[tuple[str, ...], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -272,7 +275,7 @@ def from_json(data: dict[str, Any], images: Mapping[str, bytes] | None = None) -
         data["content"] = base64.b64decode(data["content"]["b64"])
     elif kind == "report":
         data["sections"] = tuple(
-            ReportSection(s["heading"], tuple(s.get("lines", ()))) for s in data.get("sections", ())
+            ReportSection(s["heading"], tuple(s.get("lines", ())), tuple(tuple(r) for r in s.get("rows", ()))) for s in data.get("sections", ())
         )
         data["charts"] = tuple(from_json({**c, "type": "chart"}, images) for c in data.get("charts", ()))
     elif kind == "digest":

@@ -15,6 +15,7 @@ from datetime import timedelta
 from sqlalchemy import delete, or_, select
 
 from flows.arguments import ArgumentError, parse_id
+from flows.levels import key as level_key, parse_level
 from flows.messages import Audience, Notice, to_json
 from flows.turn import Refused, Turn
 from storage import repository as repo
@@ -22,7 +23,7 @@ from storage.models import Member, OutboxMessage, Prototype, utcnow
 
 STATUSES = ("idea", "testing", "paused", "done", "dropped")
 OPEN = ("idea", "testing", "paused")
-FIELDS = ("test", "status", "owner", "hypothesis", "lesson")
+FIELDS = ("test", "status", "owner", "hypothesis", "lesson", "level")
 MAX_TEXT = 1000
 CHECK_IN = timedelta(days=14)
 
@@ -38,6 +39,7 @@ async def _member(turn: Turn, word: str) -> Member:
 
 
 def _fields(words: list[str]) -> tuple[list[str], dict[str, str]]:
+    words = _level_option(words)
     plain = [w for w in words if "=" not in w]
     fields: dict[str, str] = {}
     for word in words:
@@ -49,6 +51,22 @@ def _fields(words: list[str]) -> tuple[list[str], dict[str, str]]:
                 raise ArgumentError("prototype_too_long", max=MAX_TEXT)
             fields[name.lower()] = value.strip()
     return plain, fields
+
+
+def _level_option(words: list[str]) -> list[str]:
+    """`--level X` as rounds and actions write it, read as the field `level=X`."""
+    found: list[str] = []
+    i = 0
+    while i < len(words):
+        if words[i].lower() == "--level":
+            if i + 1 >= len(words):
+                raise ArgumentError("option_needs_value", option="--level")
+            found.append(f"level={words[i + 1]}")
+            i += 2
+            continue
+        found.append(words[i])
+        i += 1
+    return found
 
 
 async def _get(turn: Turn, word: str) -> Prototype:
@@ -74,6 +92,8 @@ async def _apply(turn: Turn, row: Prototype, fields: dict[str, str]) -> None:
         row.hypothesis = fields["hypothesis"]
     if "lesson" in fields:
         row.lesson = fields["lesson"] or None
+    if "level" in fields:
+        row.level = parse_level(fields["level"]) if fields["level"] else None
     row.updated_at = utcnow()
 
 
@@ -98,8 +118,9 @@ async def _check_in(turn: Turn, row: Prototype) -> None:
 
 
 def line(turn: Turn, row: Prototype, owners: dict[int, str]) -> str:
-    return turn.t("prototype_line", id=row.id, hypothesis=row.hypothesis, status=turn.t(f"prototype_status_{row.status}"), owner=owners.get(row.owner_id or 0, "–"),
+    text = turn.t("prototype_line", id=row.id, hypothesis=row.hypothesis, status=turn.t(f"prototype_status_{row.status}"), owner=owners.get(row.owner_id or 0, "–"),
                   test=row.next_test or "–", lesson=row.lesson or "–")
+    return text + (turn.t("level_suffix", level=turn.t(level_key(row.level))) if row.level else "")
 
 
 async def prototype(turn: Turn, words: list[str]) -> None:
@@ -118,6 +139,8 @@ async def prototype(turn: Turn, words: list[str]) -> None:
         await turn.tx.flush()
         await _check_in(turn, row)
         turn.reply("prototype_added", id=row.id)
+        if row.level:
+            turn.reply("tagged_level", level=turn.t(level_key(row.level)))
     elif sub in ("list", "lista"):
         which = words[1].lower() if len(words) > 1 else "open"
         stmt = select(Prototype).where(Prototype.network_id == turn.network.id).order_by(Prototype.id)

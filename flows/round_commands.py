@@ -11,6 +11,7 @@ from flows import action_review
 from flows.moments import moment_text
 from flows.arguments import Arguments, ArgumentError, parse_arguments, parse_audience, parse_duration, parse_id
 from flows.definition import Flow
+from flows.levels import key as level_key, parse_level
 from flows.rounds import close_round, current_step, join_round, open_round, prompt_for
 from flows.turn import Refused, Turn
 from storage import repository as repo
@@ -41,9 +42,10 @@ async def _launch(turn: Turn, flow: Flow, args: Arguments, audience_word: str | 
     if audience is None:
         raise ArgumentError("unknown_audience", value=audience_word or "")
     closes, remind = _timing(turn, args)
+    level = parse_level(args.options["--level"]) if "--level" in args.options else None
     delivery = "channel" if "--in-channel" in args.flags else None
-    round_ = await open_round(turn, flow, audience, closes_at=closes, anonymous=_anonymity(args), remind_at=remind, delivery=delivery)
-    await repo.audit(turn.tx, turn.network.id, turn.member.key, "round_opened", round=round_.id, flow=flow.id)
+    round_ = await open_round(turn, flow, audience, closes_at=closes, anonymous=_anonymity(args), remind_at=remind, delivery=delivery, level=level)
+    await repo.audit(turn.tx, turn.network.id, turn.member.key, "round_opened", round=round_.id, flow=flow.id, level=level)
     turn.reply(
         "round_opened",
         count=round_.invited,
@@ -53,6 +55,8 @@ async def _launch(turn: Turn, flow: Flow, args: Arguments, audience_word: str | 
         anonymous=turn.t("yes") if round_.anonymous else turn.t("no"),
         closes=_local(turn, closes) if closes else turn.t("no_deadline"),
     )
+    if level is not None:
+        turn.reply("round_level", id=round_.id, level=turn.t(level_key(level)))
     smallest = max(3, turn.config.anonymity_threshold)  # as reports count (bot.evaluation.report)
     if round_.invited < smallest:
         turn.reply("round_too_small_warning", count=round_.invited, threshold=smallest)

@@ -73,6 +73,7 @@ async def open_round(
     invite: bool = True,
     delivery: str | None = None,
     all_at_once: bool = False,
+    level: str | None = None,
 ) -> Round:
     """Open a round of `flow` for an audience.
 
@@ -101,6 +102,7 @@ async def open_round(
         remind_at=remind_at,
         created_by=turn.member.id if turn.member.id else None,
         schedule_id=schedule_id,
+        level=level,
     )
     turn.tx.add(round_)
     await turn.tx.flush()

@@ -108,6 +108,7 @@ def as_record(action: Action, member_id: int) -> dict[str, Any]:
         "owner": action.owner_id == member_id,
         "made_by_me": action.created_by == member_id,
         "round": action.round_id,
+        "level": action.level,
         "due": action.due_at.isoformat() if action.due_at else None,
         "outcome": action.outcome,
         "made_at": action.created_at.isoformat(),
@@ -140,7 +141,7 @@ async def forget(tx: AsyncSession, member: Member, needles: set[str]) -> int:
     return int(gone.rowcount or 0)
 
 
-EXPORT_COLUMNS = ("action", "text", "status", "owner", "sector", "round", "made_at", "due", "closed_at", "outcome")
+EXPORT_COLUMNS = ("action", "text", "status", "owner", "sector", "level", "round", "made_at", "due", "closed_at", "outcome")
 
 
 async def export_rows(tx: AsyncSession, network: Network) -> list[dict[str, Any]]:
@@ -154,6 +155,7 @@ async def export_rows(tx: AsyncSession, network: Network) -> list[dict[str, Any]
                 "status": action.status,
                 "owner": owner.key if owner else "",
                 "sector": action.sector or "",
+                "level": action.level or "",
                 "round": action.round_id or "",
                 "made_at": action.created_at.date().isoformat(),
                 "due": action.due_at.date().isoformat() if action.due_at else "",

@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import JSON, Integer, String, Text, cast, column, delete, or_, select, table, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage import actions, digest_chunks
+from storage import actions, digest_chunks, roles
 from storage.digests import forget_answers
 from storage.fanout import forget_invitee
 from storage.journey_erasure import texts_of as journey_texts
@@ -36,6 +36,7 @@ async def forget_member(session: AsyncSession, member: Member) -> dict[str, int]
     named = {n for n in (user_id, member.display_name) if len(n) >= 4}
     needles = {member.key, *named, *(a for a in answers if a and len(a) >= 8)}
     await actions.forget(session, member, needles)
+    await roles.forget(session, member, needles)
     answered = await session.execute(delete(Response).where(Response.member_id == member.id))
     sessions = await session.execute(delete(MemberSession).where(MemberSession.member_id == member.id))
     await session.execute(delete(ThemeVote).where(ThemeVote.member_id == member.id))  # their dot-votes

@@ -83,6 +83,7 @@ class Round(Base):
     closed_at: Mapped[datetime | None] = mapped_column()
     created_by: Mapped[int | None] = mapped_column(ForeignKey("members.id", ondelete="SET NULL"))
     schedule_id: Mapped[int | None] = mapped_column(ForeignKey("schedules.id", ondelete="SET NULL"))
+    level: Mapped[str | None] = mapped_column(String(20))  # level of network work (flows/levels.py), migration 0016
 
 
 class MemberSession(Base):
@@ -213,6 +214,7 @@ class Schedule(Base):
     closes_after: Mapped[int | None] = mapped_column(Integer)  # seconds
     remind_after: Mapped[int | None] = mapped_column(Integer)  # seconds
     anonymous: Mapped[bool | None] = mapped_column(Boolean)
+    level: Mapped[str | None] = mapped_column(String(20))  # given to each round it opens (0016)
     paused: Mapped[bool] = mapped_column(Boolean, default=False)
     last_fired_at: Mapped[datetime | None] = mapped_column()
     created_by: Mapped[int | None] = mapped_column(ForeignKey("members.id", ondelete="SET NULL"))
@@ -411,6 +413,7 @@ class Prototype(Base):
     done_at: Mapped[datetime | None] = mapped_column()
     # The outbox row of the next check-in to the owner, held back two weeks; moved on each update.
     check_in: Mapped[int | None] = mapped_column(Integer)
+    level: Mapped[str | None] = mapped_column(String(20))  # level of network work (0016)
 class LaunchChunk(Base):
     """Members of a round still to be invited (storage/fanout.py), a few hundred per row.
 
@@ -456,6 +459,7 @@ class Action(Base):
     reviewed_round: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     closed_at: Mapped[datetime | None] = mapped_column()
+    level: Mapped[str | None] = mapped_column(String(20))  # level of network work (0016)
 
 
 class MemberWelcome(Base):
@@ -494,3 +498,51 @@ class DigestChunk(Base):
     editions: Mapped[dict[str, Any]] = mapped_column()
     targets: Mapped[list[Any]] = mapped_column()
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+# Levels of network work, the strategic continuum, roles (migration 0016)
+
+
+class NetworkPhase(Base):
+    """Where the network is on the strategic continuum (seed slide 2): phase 1-4 of cycle N.
+
+    A row of its own rather than columns of `networks`: a network without one has set no phase."""
+
+    __tablename__ = "network_phases"
+    network_id: Mapped[int] = mapped_column(ForeignKey("networks.id", ondelete="CASCADE"), primary_key=True)
+    phase: Mapped[int] = mapped_column(Integer)
+    cycle: Mapped[int] = mapped_column(Integer, default=1)
+    set_at: Mapped[datetime] = mapped_column(default=utcnow)
+    set_by: Mapped[int | None] = mapped_column(ForeignKey("members.id", ondelete="SET NULL"))
+
+
+class CarriedItem(Base):
+    """A theme of a phase-4 reflection carried forward as a starting item of the next cycle.
+
+    Theme labels are made of released, pseudonymised answers (flows/themes.py): no member data."""
+
+    __tablename__ = "carried_items"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    network_id: Mapped[int] = mapped_column(ForeignKey("networks.id", ondelete="CASCADE"), index=True)
+    cycle: Mapped[int] = mapped_column(Integer)  # the cycle the item starts
+    text: Mapped[str] = mapped_column(Text)
+    votes: Mapped[int] = mapped_column(Integer, default=0)
+    from_round: Mapped[int | None] = mapped_column(ForeignKey("rounds.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Role(Base):
+    """Step 9, organise: a role or responsibility in the network, offered to an owner who accepts
+    or declines it. Named by design (who does what); my-data, export and forget-me cover it."""
+
+    __tablename__ = "roles"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    network_id: Mapped[int] = mapped_column(ForeignKey("networks.id", ondelete="CASCADE"), index=True)
+    title: Mapped[str] = mapped_column(Text)
+    owner_id: Mapped[int | None] = mapped_column(ForeignKey("members.id", ondelete="SET NULL"), index=True)
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("members.id", ondelete="SET NULL"))
+    status: Mapped[str] = mapped_column(String(10), default="offered")  # offered | accepted | declined | open | dropped
+    level: Mapped[str | None] = mapped_column(String(20))
+    note: Mapped[str | None] = mapped_column(Text)  # why declined, as the owner wrote it
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    answered_at: Mapped[datetime | None] = mapped_column()

@@ -18,8 +18,10 @@ from bot.evaluation.context import ReportContext
 from bot.evaluation.round_report import group_name
 from flows.arguments import ArgumentError
 from flows.messages import Chart, Report, ReportSection
+from flows.levels import NONE, key as level_key, ordered
 from storage import actions as store
-from storage.models import Action, utcnow
+from storage import roles as role_store
+from storage.models import Action, Role, utcnow
 from storage.privacy import suppress_breakdown
 
 MONTHS = 6
@@ -91,6 +93,8 @@ def by_month(actions: Sequence[Action], now: datetime, months: int = MONTHS) -> 
 async def build(ctx: ReportContext) -> Report:
     actions = await store.of_network(ctx.tx, ctx.network.id)
     if not actions:
+        if await role_store.listed(ctx.tx, ctx.network.id):
+            return await _roles_only(ctx)
         raise ArgumentError("report_no_actions")
     now = utcnow()
     total = tally(actions, now)
@@ -110,6 +114,11 @@ async def build(ctx: ReportContext) -> Report:
         ReportSection(ctx.t("report_actions_over_time"), tuple(ctx.t("report_actions_month", month=m, made=a, kept=k, overdue=o) for m, a, k, o in months))
     )
     sections.append(ReportSection(ctx.t("report_by_sector"), tuple(_sector_lines(ctx, actions, now))))
+    if any(a.level for a in actions):
+        sections.append(ReportSection(ctx.t("report_by_level"), tuple(level_lines(ctx, actions))))
+    held = await role_store.listed(ctx.tx, ctx.network.id)
+    if held:
+        sections.append(ReportSection(ctx.t("report_roles"), tuple(_role_lines(ctx, [r for r, _ in held]))))
     title = ctx.t("report_actions_title")
     png = charts.commitments(
         title, [m for m, *_ in months], {ctx.t("report_actions_series_made"): [a for _, a, _, _ in months], ctx.t("report_actions_series_kept"): [k for _, _, k, _ in months], ctx.t("report_actions_series_overdue"): [o for *_, o in months]}
@@ -135,3 +144,40 @@ def _sector_lines(ctx: ReportContext, actions: Sequence[Action], now: datetime) 
         else:
             lines.append(ctx.t("report_actions_sector", group=name, made=figures.made, kept=figures.kept, overdue=figures.overdue))
     return lines
+
+
+def level_lines(ctx: ReportContext, actions: Sequence[Action]) -> list[str]:
+    """Commitments made / kept / overdue per level of network work; a level whose commitments have
+    fewer owners than the threshold is hidden, as a small sector is."""
+    now = utcnow()
+    groups: dict[str, Tally] = defaultdict(Tally)
+    for action in actions:
+        groups[action.level or NONE].add(action, now)
+    cells = suppress_breakdown({g: len(t.owners) for g, t in groups.items()}, ctx.threshold)
+    lines = []
+    for group in ordered(groups):
+        cell, figures = cells.get(group), groups[group]
+        name = ctx.t(level_key(None if group == NONE else group))
+        name = name[:1].upper() + name[1:]  # it begins a line
+        if cell is None:
+            continue
+        if cell.suppressed:
+            lines.append(ctx.t("report_actions_level_hidden", level=name, threshold=ctx.threshold))
+        else:
+            lines.append(ctx.t("report_actions_level", level=name, made=figures.made, kept=figures.kept, overdue=figures.overdue))
+    return lines
+
+
+def _role_lines(ctx: ReportContext, roles: Sequence[Role]) -> list[str]:
+    """Who does what, as the network agreed it: each role and whether it is held; never by whom
+    (the report travels beyond the members; `role list` names the owners inside the network)."""
+    agreed = sum(1 for r in roles if r.status == "accepted")
+    lines = [ctx.t("report_roles_total", count=len(roles), agreed=agreed)]
+    lines += [ctx.t("report_role_line", id=r.id, title=r.title, state=ctx.t(f"role_state_{r.status}")) for r in roles[:30]]
+    return lines
+
+
+async def _roles_only(ctx: ReportContext) -> Report:
+    held = [r for r, _ in await role_store.listed(ctx.tx, ctx.network.id)]
+    title = ctx.t("report_actions_title")
+    return Report(ctx.audience, title, (ReportSection(ctx.t("report_roles"), tuple(_role_lines(ctx, held))),), (), ctx.lang)

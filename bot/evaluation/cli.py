@@ -17,7 +17,7 @@ def add_parser(subparsers: Any) -> None:
     parser.add_argument("what", nargs="*", default=[], help="nothing (latest round and trends), ROUND, trends, network, factors or outcomes")
     parser.add_argument("--html", default=None, metavar="FILE", help="write a self-contained HTML page (charts inside)")
     parser.add_argument("--network", default="console:local", help="network key (default console:local)")
-    parser.add_argument("--by", choices=("sector", "side"), default=None)
+    parser.add_argument("--by", choices=("sector", "side", "level"), default=None)
     parser.add_argument("--since", default=None, metavar="YYYY-MM-DD")
     parser.add_argument("--lang", choices=("fi", "sv", "en"), default=None, help="language (default: the network's)")
     parser.set_defaults(handler=run)
@@ -39,7 +39,8 @@ def _requests(args: argparse.Namespace, rounds: list[Any], threshold: int) -> li
             latest[info.flow_id] = info
     chosen = sorted(latest.values(), key=lambda r: (r.opens_at, r.id), reverse=True)[:4]
     chosen = [r for r in chosen if r.flow_id != "factors"]  # the factors report below shows its latest round
-    return [["summary", *options], ["trends", *options], ["outcomes"], *([str(r.id), *options] for r in chosen), ["factors"], ["actions"], ["network"]]
+    per_round = [o for o in options if o != "level" and o != "--by"] if args.by == "level" else options
+    return [["summary", *options], ["journey"], ["trends", *options], ["outcomes"], *([str(r.id), *per_round] for r in chosen), ["factors"], ["actions"], ["levels"], ["network"]]
 
 
 async def run(settings: Settings, args: argparse.Namespace) -> int:

@@ -31,6 +31,7 @@ class RoundInfo:
     anonymous: bool
     invited: int
     done: int
+    level: str | None = None  # level of network work (flows/levels.py)
 
     @property
     def rate(self) -> float | None:
@@ -87,7 +88,7 @@ async def visible_rounds(tx: AsyncSession, network: Network, member: Member | No
         stmt = stmt.where(or_(Round.audience == "network", Round.id.in_(invited)))
     rows = (await tx.execute(stmt)).all()
     return [
-        RoundInfo(r.id, r.flow_id, r.opens_at, r.status, r.anonymous, max(int(invited or 0), r.invited or 0), int(done or 0))
+        RoundInfo(r.id, r.flow_id, r.opens_at, r.status, r.anonymous, max(int(invited or 0), r.invited or 0), int(done or 0), r.level)
         for r, invited, done in rows
     ]
 

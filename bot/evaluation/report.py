@@ -7,12 +7,12 @@ reader may see and hands over.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.evaluation import action_report, factors_report, network_report, outcomes_report, queries, round_report, summary, trend_report
+from bot.evaluation import action_report, factors_report, journey_report, level_report, network_report, outcomes_report, queries, round_report, summary, trend_report
 from bot.evaluation.factors_model import FLOW as FACTORS_FLOW
 from bot.evaluation.context import ReportContext
 from bot.evaluation.synthesis import Synthesiser
@@ -23,12 +23,14 @@ from flows.turn import EngineConfig
 from storage import repository as repo
 from storage.models import Member, Network
 
-KINDS = ("round", "trends", "network", "actions", "summary", "factors", "outcomes")
+KINDS = ("round", "trends", "network", "actions", "summary", "factors", "outcomes", "levels", "journey")
 # The words of each kind in the three languages (the English one is the kind itself).
 WORDS = {
     "factors": ("factors", "tekijät", "edellytykset", "faktorer", "förutsättningar"),
     "outcomes": ("outcomes", "tulokset", "vaikutukset", "resultat", "utfall"),
 }
+BY = {"sector": "sector", "sektori": "sector", "sektor": "sector", "side": "side", "puoli": "side", "sida": "side",
+      "level": "level", "levels": "level", "taso": "level", "nivå": "level"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,21 +38,23 @@ class ReportRequest:
     kind: str = "round"  # one of KINDS
     round_id: int | None = None  # None: the latest round
     since: datetime | None = None
-    by: str | None = None  # sector | side
+    by: str | None = None  # sector | side | level
 
     @classmethod
     def parse(cls, words: list[str]) -> "ReportRequest":
         args = parse_arguments(words)
         by = args.options.get("--by")
-        if by is not None and by.lower() not in ("sector", "side"):
-            raise ArgumentError("report_bad_by", value=by)
+        if by is not None:
+            if by.lower() not in BY:
+                raise ArgumentError("report_bad_by", value=by)
+            by = BY[by.lower()]
         since = _date(args.options["--since"]) if "--since" in args.options else None
         rest = [w.lower() for w in args.words]
         if len(rest) > 1:
             raise ArgumentError("report_usage")
         word = rest[0] if rest else ""
         if word in ("", "latest"):
-            return cls("round", None, since, by and by.lower())
+            return cls("levels" if by == "level" else "round", None, since, None if by == "level" else by)
         if word in ("trends", "trendit", "trender"):
             return cls("trends", None, since, by and by.lower())
         if word in ("network", "verkosto", "nätverk"):
@@ -62,8 +66,14 @@ class ReportRequest:
         for kind, names in WORDS.items():
             if word in names:
                 return cls(kind, None, since, by and by.lower())
+        if word in ("levels", "level", "tasot", "nivåer"):
+            return cls("levels", None, since, None)
+        if word in ("journey", "u", "matka", "resa"):
+            return cls("journey", None, since, None)
         if not word.removeprefix("#").isascii() or not word.removeprefix("#").isdigit():
             raise ArgumentError("report_usage")
+        if by == "level":  # one round serves one level: there is nothing to break down
+            raise ArgumentError("report_by_level_round")
         return cls("round", parse_id(word, "bad_round"), since, by and by.lower())
 
 
@@ -90,12 +100,19 @@ class Reporter:
 
     async def build(self, ctx: ReportContext, request: ReportRequest) -> Report:
         rounds = await queries.visible_rounds(ctx.tx, ctx.network, ctx.reader, request.since)
+        if request.kind == "levels":
+            return await level_report.build(ctx, rounds)
+        if request.kind == "journey":
+            return await journey_report.build(ctx)
+        if request.kind == "trends" and request.by == "level":
+            trends = await trend_report.build(ctx, rounds, None)
+            return replace(trends, sections=(*trends.sections, await level_report.pulse_section(ctx, rounds)))
         if request.kind == "trends":
             return await trend_report.build(ctx, rounds, request.by)
         if request.kind == "network":
             return await network_report.build(ctx, rounds)
         if request.kind == "actions":
-            return await action_report.build(ctx)
+            return await action_report.build(ctx)  # with its level section whenever actions are tagged
         if request.kind == "summary":
             return await summary.build(ctx, rounds)
         if request.kind in ("factors", "outcomes") and request.by:

@@ -9,6 +9,7 @@ import io
 import textwrap
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 # Where each step sits: x across the page, y on the level bands (routine at the top).
 POSITIONS = {1: (3.55, 3.0), 2: (3.75, 2.0), 3: (4.0, 1.0), 4: (4.25, 0.1), 5: (4.6, -0.75), 6: (5.3, -1.25),
@@ -27,16 +28,25 @@ class StepMark:
     dates: str  # "3.9.2026–1.10.2026" or ""
 
 
-def draw(title: str, steps: Sequence[StepMark], levels: dict[str, str], legend: dict[str, str], ends: tuple[str, str]) -> bytes:
+@dataclass(frozen=True, slots=True)
+class Continuum:
+    """The strategic continuum drawn beside the U: its heading and the four phases, one current."""
+
+    heading: str  # "Strategic continuum, cycle 2", translated
+    phases: tuple[str, ...]  # the four phase names
+    current: int  # 1-4, 0 when no phase is set
+
+
+def draw(title: str, steps: Sequence[StepMark], levels: dict[str, str], legend: dict[str, str], ends: tuple[str, str], continuum: Continuum | None = None) -> bytes:
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
     from matplotlib.lines import Line2D
 
-    figure, axis = plt.subplots(figsize=(10.5, 8.2))
+    figure, axis = plt.subplots(figsize=(10.5, 9.6 if continuum else 8.2))
     axis.set_xlim(0, 10.6)
-    axis.set_ylim(-2.1, 4.1)
+    axis.set_ylim(-3.55 if continuum else -2.1, 4.1)
     axis.axis("off")
     for name, low, high in BANDS:
         axis.axhspan(low, high, color=BAND_COLOURS[name], zorder=0)
@@ -66,6 +76,8 @@ def draw(title: str, steps: Sequence[StepMark], levels: dict[str, str], legend: 
         if detail:
             offset = 0.42 * len(lines) if below else -0.02
             axis.text(tx, ty - offset if below else ty + offset, "\n".join(detail), ha=ha, va="top", fontsize=10.5, color="#495057", zorder=5)
+    if continuum is not None:
+        _continuum(axis, continuum)
     axis.text(0.15, 3.85, ends[0], ha="left", va="center", fontsize=11, color="#6c757d")
     axis.text(10.45, 3.85, ends[1], ha="right", va="center", fontsize=11, color="#6c757d")
     handles = [Line2D([], [], marker="o", linestyle="", markersize=13, markerfacecolor=STATE_COLOURS[s], markeredgecolor="#212529" if s == "current" else "white") for s in ("done", "current", "ahead")]
@@ -75,3 +87,17 @@ def draw(title: str, steps: Sequence[StepMark], levels: dict[str, str], legend: 
     figure.savefig(buffer, format="png", dpi=110, bbox_inches="tight")
     plt.close(figure)
     return buffer.getvalue()
+
+
+def _continuum(axis: Any, continuum: Continuum) -> None:
+    """Four phases in a row under the U, the current one filled, arrows between and back to 1."""
+    axis.text(0.2, -2.35, continuum.heading, ha="left", va="center", fontsize=12, fontweight="bold", color="#212529")
+    width, gap, left = 2.35, 0.27, 0.2
+    for index, name in enumerate(continuum.phases, start=1):
+        x = left + (index - 1) * (width + gap)
+        current = index == continuum.current
+        box = {"boxstyle": "round,pad=0.35", "facecolor": STATE_COLOURS["current"] if current else "#f8f9fa", "edgecolor": "#212529" if current else "#adb5bd"}
+        axis.text(x + width / 2, -3.0, f"{index}. " + "\n".join(textwrap.wrap(name, 22)), ha="center", va="center", fontsize=9.5, bbox=box,
+                  color="white" if current else "#343a40", fontweight="bold" if current else "normal", zorder=5)
+        if index < len(continuum.phases):
+            axis.annotate("", xy=(x + width + gap - 0.02, -3.0), xytext=(x + width + 0.02, -3.0), arrowprops={"arrowstyle": "->", "color": "#6c757d"})

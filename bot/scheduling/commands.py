@@ -11,6 +11,7 @@ from bot.scheduling import firing
 from bot.scheduling.defaults import ensure_default
 from bot.scheduling.when import CRON_FIELDS, When, WhenError, parse_when
 from flows.arguments import ArgumentError, parse_arguments, parse_audience, parse_duration, parse_id, parse_timezone
+from flows.levels import key as level_key, parse_level
 from flows.moments import duration_text, moment_text
 from flows.turn import EngineConfig, Turn
 from storage import repository as repo
@@ -120,6 +121,7 @@ async def _add(turn: Turn, words: list[str]) -> None:
         closes_after=_seconds(closes),
         remind_after=_seconds(remind),
         anonymous=True if "--anonymous" in args.flags else False if "--named" in args.flags else None,
+        level=parse_level(args.options["--level"]) if "--level" in args.options else None,
         paused=False,
         created_by=turn.member.id,
         created_at=now,
@@ -158,6 +160,8 @@ async def _list(turn: Turn) -> None:
             options.append(turn.t("schedule_opt_closes", value=_shown_duration(turn, row.closes_after)))
         if row.remind_after:
             options.append(turn.t("schedule_opt_remind", value=_shown_duration(turn, row.remind_after)))
+        if row.level:
+            options.append(turn.t(level_key(row.level)))
         audience = turn.t("schedule_audience_network") if row.audience == "network" else row.audience.removeprefix("channel:")
         values = dict(id=row.id, flow=row.flow_id, when=row.when, zone=row.timezone, audience=audience, options="".join(f", {o}" for o in options))
         if row.paused:

@@ -80,7 +80,7 @@ async def fire(tx: AsyncSession, config: EngineConfig, schedule: Schedule, firin
     channel = ChannelRef(*schedule.audience.removeprefix("channel:").split(":", 2)) if schedule.audience.startswith("channel:") else None
     turn = Turn(tx, config, network, await _acting_member(tx, schedule, network), channel, is_direct=False)
     # Held to each member's own time, every invitation is written here, where the holds are applied.
-    round_ = await open_round(turn, flow, schedule.audience, anonymous=schedule.anonymous, schedule_id=schedule.id, all_at_once=schedule.local_time)
+    round_ = await open_round(turn, flow, schedule.audience, anonymous=schedule.anonymous, schedule_id=schedule.id, all_at_once=schedule.local_time, level=schedule.level)
     hold: dict[str, datetime] = {}
     start = max(firing.at, now)
     if schedule.local_time:

@@ -62,6 +62,9 @@ async def drive(slack: SlackHarness) -> None:
     await slack.event(dict(events["app_home_opened"], user="UBEN"), "Ev0A1HOMEBEN")
     for text in ("reflect close 1", "report", "report trends", "report network", "reflect start factors", 'action add "Map the service path" --due 2w', "report factors", "report outcomes"):
         await slack.command(text)
+    # The continuum's announcement, a role offered with its buttons, the level and journey reports.
+    for text in ("phase set 2", 'role add "Pitää <yhteistä> kalenteria & muistiota" --owner UBEN --level strategy', "role list", "report levels", "report journey", "stage"):
+        await slack.command(text)
     await slack.deliver()
 
 
@@ -92,6 +95,10 @@ async def collect(lang: str, folder: Path) -> tuple[list[list[dict[str, Any]]], 
             catalog = slack.core.catalog
         assert not fake.refused, [(c.method, c.result) for c in fake.refused]
         messages, views = sent_payloads(fake)
+        sent = repr(messages)
+        assert "role accept 1" in sent and "kalenteria" in sent, "the role offer with its buttons reached Ben"
+        uploads = [c for c in fake.calls if "upload" in c.method or "files" in c.method]
+        assert uploads, "the U picture of report journey went as a file"
         return [*messages, *prompt_layouts(lang, catalog)], views
     finally:
         await fake.stop()

@@ -113,10 +113,13 @@ async def test_help_and_report_cards_are_valid_and_small(sqlite_url: str, tmp_pa
         await fill_demo(core, member("alice"))
         console = Console(core)
         await console.command("alice", '/yhdessa action add "Kartoita palvelupolku – åtgärd – the service path" --due 2w')
+        await console.command("bob", "/yhdessa help")  # someone to offer a role to
         for lang in LANGUAGES:
             await console.command("alice", f"/yhdessa lang {lang}")
             named[f"{lang}:welcome"] = cards.notice_card(welcome(Turn(None, core.config, Network(key="teams:t", name="Verkosto"), Member(key=BOB.key, language=lang))))  # type: ignore[arg-type]
-            for command in ("help", "report", "report trends", "report network", "report 1 --by sector", "report actions", "report summary", "report factors", "report outcomes", "checkin start network"):
+            commands = ("help", "report", "report trends", "report network", "report 1 --by sector", "report actions", "report summary", "report factors", "report outcomes", "checkin start network",
+                        "report levels", "report journey", f"phase set {LANGUAGES.index(lang) + 2}", f'role add "Pitää kalenteria – {lang}" --owner @bob')
+            for command in commands:
                 for index, message in enumerate(await console.command("alice", f"/yhdessa {command}")):
                     name = f"{lang}:{command}:{index}"
                     if isinstance(message, Report):
@@ -132,6 +135,8 @@ async def test_help_and_report_cards_are_valid_and_small(sqlite_url: str, tmp_pa
     # The factors chart and the three outcome charts, in every language, are in their cards.
     assert all(sum(item.get("type") == "Image" for item in named[f"{lang}:report outcomes:0"]["body"]) == 3 for lang in LANGUAGES)
     assert all(any(item.get("type") == "Image" for item in named[f"{lang}:report factors:0"]["body"]) for lang in LANGUAGES)
+    assert sum("report levels" in n for n in named) == 3 and sum("report journey" in n for n in named) == 3
+    assert sum(":phase set" in n for n in named) >= 3 and sum(":role add" in n for n in named) == 3  # the announcement, the offer
     charts = sum(1 for card in named.values() for item in card["body"] if item.get("type") == "Image")
     assert charts >= 9  # every chart of every report is in its card, by URL
     problems = {name: found for name, found in check(named).items() if found}
