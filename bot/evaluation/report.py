@@ -12,7 +12,7 @@ from datetime import datetime, timezone
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.evaluation import action_report, network_report, queries, round_report, summary, trend_report
+from bot.evaluation import action_report, network_report, partners_report, queries, round_report, summary, trend_report
 from bot.evaluation.context import ReportContext
 from bot.evaluation.synthesis import Synthesiser
 from bot.settings import Settings
@@ -22,7 +22,7 @@ from flows.turn import EngineConfig
 from storage import repository as repo
 from storage.models import Member, Network
 
-KINDS = ("round", "trends", "network", "actions", "summary")
+KINDS = ("round", "trends", "network", "actions", "summary", "partners")
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +53,8 @@ class ReportRequest:
             return cls("actions", None, since, by and by.lower())
         if word in ("summary", "yhteenveto", "sammanfattning"):
             return cls("summary", None, since, by and by.lower())
+        if word in ("partners", "kumppanuudet", "partnerskap"):
+            return cls("partners", None, since, by and by.lower())
         if not word.removeprefix("#").isascii() or not word.removeprefix("#").isdigit():
             raise ArgumentError("report_usage")
         return cls("round", parse_id(word, "bad_round"), since, by and by.lower())
@@ -89,6 +91,10 @@ class Reporter:
             return await action_report.build(ctx)
         if request.kind == "summary":
             return await summary.build(ctx, rounds)
+        if request.kind == "partners":
+            if request.by:
+                raise ArgumentError("partners_no_by")
+            return await partners_report.build(ctx, rounds)
         if request.round_id is None:
             if not rounds:
                 raise ArgumentError("report_no_rounds")
@@ -97,6 +103,8 @@ class Reporter:
             chosen = next((r for r in rounds if r.id == request.round_id), None)
             if chosen is None:
                 raise ArgumentError("report_bad_round", value=request.round_id)
+        if chosen.flow_id == partners_report.FLOW:
+            return await partners_report.build(ctx, [r for r in rounds if (r.opens_at, r.id) <= (chosen.opens_at, chosen.id)])
         if chosen.flow_id == network_report.MAP_FLOW:
             return await network_report.build(ctx, [r for r in rounds if (r.opens_at, r.id) <= (chosen.opens_at, chosen.id)])
         return await round_report.build(ctx, rounds, chosen, request.by)
