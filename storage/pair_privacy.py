@@ -45,6 +45,9 @@ from storage.privacy import effective_threshold
 CellKey = tuple[str, ...]  # ("network",), ("organisation", X), ("pair", A, B) with A < B
 NETWORK: CellKey = ("network",)
 SEARCH_BUDGET = 20_000  # rank tests before rule B falls back to hiding every pair with a small atom
+# Sums of 0/1 rows: anything below this is rounding, not a combination (numpy's own default
+# tolerance for rank is far tighter and counted rounding noise as a direction).
+TOLERANCE = 1e-9
 _ORDER = {"pair": 0, "organisation": 1, "network": 2}
 
 
@@ -106,7 +109,7 @@ def _disclosed(atoms: Sequence[Atom], cells: Mapping[CellKey, list[int]], shown:
     for r, key in enumerate(rows):
         matrix[r, cells[key]] = 1.0
     _, values, vt = np.linalg.svd(matrix)
-    rank = int((values > 1e-9).sum())
+    rank = int((values > TOLERANCE).sum())
     null = vt[rank:].T  # atoms × dimension of the null space
     used = {i for key in rows for i in cells[key]}
     small = [i for i in sorted(used) if len(atoms[i].raters) < limit]
@@ -117,10 +120,10 @@ def _disclosed(atoms: Sequence[Atom], cells: Mapping[CellKey, list[int]], shown:
     # The readable combinations that fall on small atoms are the left null space of their rows
     # of `null` (basis `reach`); only atoms in its support can be part of one.
     u, singular, _ = np.linalg.svd(null[small, :])
-    reach = u[:, int((singular > 1e-9).sum()) :]
+    reach = u[:, int((singular > TOLERANCE).sum()) :]
     if reach.shape[1] == 0:
         return None
-    keep = [j for j in range(len(small)) if np.abs(reach[j]).max() > 1e-9]
+    keep = [j for j in range(len(small)) if np.abs(reach[j]).max() > TOLERANCE]
     small, reach = [small[j] for j in keep], reach[keep, :]
     # A combination confined to the atoms of a set Q of fewer than `limit` raters exists when the
     # other atoms' rows of `reach` leave a direction free. Supersets only free more, so the
@@ -135,10 +138,10 @@ def _disclosed(atoms: Sequence[Atom], cells: Mapping[CellKey, list[int]], shown:
         if not inside:
             continue
         outside = reach[[j for j in range(len(small)) if j not in inside], :]
-        if outside.shape[0] == 0 or np.linalg.matrix_rank(outside) < reach.shape[1]:
+        if outside.shape[0] == 0 or np.linalg.matrix_rank(outside, tol=TOLERANCE) < reach.shape[1]:
             free = np.linalg.svd(outside)[2][-1] if outside.shape[0] else np.eye(reach.shape[1])[0]
             x = reach @ free  # zero outside `inside`
-            found = [small[j] for j in inside if abs(x[j]) > 1e-9]
+            found = [small[j] for j in inside if abs(x[j]) > TOLERANCE]
             return _rows_used(np, matrix, rows, None, found, x, small)
     return None
 
@@ -151,7 +154,7 @@ def _rows_used(np: Any, matrix: Any, rows: list[CellKey], _: Any, group: list[in
     else:
         target[small] = x
     weights = np.linalg.lstsq(matrix.T, target, rcond=None)[0]
-    return [key for key, weight in zip(rows, weights) if abs(weight) > 1e-9]
+    return [key for key, weight in zip(rows, weights) if abs(weight) > TOLERANCE]
 
 
 def _fallback(cells: Mapping[CellKey, list[int]], shown: set[CellKey], small: set[int]) -> list[CellKey] | None:
