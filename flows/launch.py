@@ -129,7 +129,7 @@ class Launcher:
             assert network is not None
             members = await fanout.invitees(tx, round_.network_id, ids)
             if repeats.asks_organisations(flow):
-                flow = repeats.with_organisations(flow, await repeats.organisations(tx, network.id))
+                flow = repeats.listed(flow, await repeats.organisations(tx, network.id))
             step = flow.steps[0]
             added = await fanout.add_sessions(tx, round_.id, members, flow.version, step.id, round_.anonymous)
             if round_.delivery == "dm":

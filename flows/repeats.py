@@ -44,10 +44,16 @@ async def organisations(tx: AsyncSession, network_id: int) -> list[str]:
 
 
 def with_organisations(flow: Flow, names: Sequence[str]) -> Flow:
-    """`flow` with the organisations as the choices of its organisations steps."""
+    """`flow` with the organisations as the choices of its organisations steps (and, until the
+    member has chosen, none of the questions about each: "1/9" would promise nine questions)."""
     choices = tuple(Choice(organisation_id(name), {lang: name for lang in LANGUAGES}) for name in names)
     steps = tuple(dataclasses.replace(s, choices=choices) if s.kind == "organisations" else s for s in flow.steps)
     return dataclasses.replace(flow, steps=steps)
+
+
+def listed(flow: Flow, names: Sequence[str]) -> Flow:
+    """The copy a member gets before choosing: organisations to pick, nothing asked about them yet."""
+    return expand(with_organisations(flow, names), {})
 
 
 def expand(flow: Flow, chosen: dict[str, Sequence[str]]) -> Flow:
@@ -96,7 +102,7 @@ async def flow_for(tx: AsyncSession, flow: Flow, round_: Round, session: MemberS
     flow = with_organisations(flow, await organisations(tx, round_.network_id))
     sources = {s.per for s in flow.steps if s.per}
     if not sources or session is None:
-        return flow
+        return expand(flow, {})
     chosen: dict[str, list[str]] = {}
     if round_.anonymous:
         for item in session.held or []:

@@ -89,7 +89,7 @@ async def open_round(
         names = await repeats.organisations(turn.tx, turn.network.id)
         if len(names) < 2:
             raise Refused(turn.t("partners_too_few_organisations", count=len(names)))
-        flow = repeats.with_organisations(flow, names)
+        flow = repeats.listed(flow, names)
         delivery = "dm"
     if audience.startswith("channel:"):
         channel_key: str | None = audience.removeprefix("channel:")
