@@ -88,11 +88,11 @@ class PartnersDemo:
             rows: list[dict[str, Any]] = [{"step_id": "partners", "value_list": self.partners[person.id]}]
             for org in self.partners[person.id]:
                 trust, value, often = self._levels(person, org, later)
-                rows.append({"step_id": "often", "dimension": "partner-frequency", "value_num": _item(self.rng, often), "value_text": org})
+                rows.append({"step_id": "often", "value_num": _item(self.rng, often), "value_text": org})
                 ways = [w for w, p in zip(WAYS, (0.85, 0.35 + 0.1 * often, 0.15 + 0.12 * often)) if self.rng.random() < p]
                 rows.append({"step_id": "how", "value_list": ways, "value_text": org})
-                rows += [{"step_id": s, "dimension": "partner-trust", "value_num": _item(self.rng, trust), "value_text": org} for s in TRUST]
-                rows += [{"step_id": s, "dimension": "partner-value", "value_num": _item(self.rng, value), "value_text": org} for s in VALUE]
+                rows += [{"step_id": s, "value_num": _item(self.rng, trust), "value_text": org} for s in TRUST]
+                rows += [{"step_id": s, "value_num": _item(self.rng, value), "value_text": org} for s in VALUE]
             for row in rows:
                 tx.add(Response(round_id=round_.id, member_id=person.id, submission=submission, sector=person.sector, side=person.side, answered_at=at, **row))
             answers += len(rows)

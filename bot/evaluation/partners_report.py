@@ -120,7 +120,15 @@ def chart(ctx: ReportContext, figures: RoundFigures, title: str) -> Chart | None
 
 
 async def _done(ctx: ReportContext, rounds: Sequence[queries.RoundInfo]) -> list[RoundFigures]:
-    return await history(ctx.tx, rounds, ctx.threshold)
+    """The closed partners rounds the reader may see, up to the latest of `rounds`. What a round
+    shows is decided over every earlier round of the network, seen by this reader or not: two
+    readers must never get different cells of one round (together they would undo rule C)."""
+    mine = {r.id for r in rounds if r.flow_id == FLOW}
+    if not mine:
+        return []
+    last = max((r.opens_at, r.id) for r in rounds if r.id in mine)
+    everything = [r for r in await queries.visible_rounds(ctx.tx, ctx.network, None) if (r.opens_at, r.id) <= last]
+    return [f for f in await history(ctx.tx, everything, ctx.threshold) if f.info.id in mine]
 
 
 async def build(ctx: ReportContext, rounds: Sequence[queries.RoundInfo]) -> Report:

@@ -72,7 +72,12 @@ async def test_five_members_of_three_organisations_get_a_finnish_report_with_sma
     round_id = await answer_round(console, RATINGS)
     open_report = await console.command("alice", "report partners")
     assert "vielä auki" in open_report[0].text  # an open round's figures would change under the reader
-    await console.command("alice", f"reflect close {round_id}")
+    closed = await console.command("alice", f"reflect close {round_id}")
+    posted = report_of(closed)  # what the close posts is this report, not a plain round's per-item figures
+    assert posted.title.startswith("Kumppanuudet") and "Yritys Oy –" not in text_of(posted)
+    published = await console.command("alice", f"reflect publish {round_id}")
+    digest = next(m for m in published if type(m).__name__ == "Digest")
+    assert digest.figures == ()  # no per-item means over every organisation at once
     report = report_of(await console.command("bea", "report partners"))
     text = text_of(report)
     assert report.title.startswith("Kumppanuudet — kierros #")
@@ -88,6 +93,16 @@ async def test_five_members_of_three_organisations_get_a_finnish_report_with_sma
     assert "Apuyhdistys: luottamus" not in text and "Yritys Oy: luottamus" not in text
     assert "Piilotettuja organisaatiopareja: 2." in text and "Piilotettuja organisaatioita: 2." in text
     assert "omin sanoin PARTNER-työkalun" in text  # adapted, and says so
+    # Against the figures themselves: no ±1 combination of what is shown falls on fewer than 3
+    # raters (eve, Yritys Oy's only member, among them).
+    from bot.evaluation import partners
+    from storage.pair_privacy import decide
+    from tests.evaluation.test_pair_privacy import attack
+
+    async with finnish.db.transaction() as tx:
+        atoms, _ = partners.atoms_of(await partners.ratings(tx, round_id))
+    shown = {key for key, ok in decide(atoms, 3).items() if ok}
+    assert attack(atoms, shown, 3) == [] and len(shown) == 3
     [chart] = report.charts
     assert isinstance(chart, Chart) and chart.png.startswith(PNG)
     assert "luottamuksen mukaan värjättyjä pareja 1, piilotettuja pareja 2" in chart.alt_text
@@ -172,3 +187,22 @@ async def test_the_html_page_has_a_partners_section_with_its_map(finnish: Core, 
     assert "<h2>Kumppanuudet — kierros #" in page and "Apuyhdistys – Kaupunki: luottamus 3,5" in page
     assert re.search(r'<img src="data:image/png;base64,[^"]+" alt="Kumppanuuskartta', page)
     assert "Yritys Oy –" not in page and "– Yritys Oy" not in page
+
+
+async def test_an_anonymous_round_reports_organisations_but_no_pairs(finnish: Core) -> None:
+    """Launched --anonymous, no answer keeps its member, so no rater's organisation is known."""
+    console = Console(finnish)
+    await setup(console)
+    for name in ("fay", "gus"):
+        await console.command(name, "help")
+        await console.command(name, 'members set me organisation="Apuyhdistys"')
+    out = await console.command("alice", "reflect start partners --anonymous")
+    round_id = next(int(m.prompt_ref.split(":")[0]) for m in out if isinstance(m, Prompt))
+    for name in ("cai", "dan", "eve", "fay", "gus"):
+        await console.say(name, "Kaupunki")
+        for answer in ("3", "-", "3", "3", "3", "2", "2", "2"):
+            await console.say(name, answer)
+    await console.command("alice", f"reflect close {round_id}")
+    text = text_of(report_of(await console.command("alice", "report partners")))
+    assert "Kaupunki: luottamus 3,0, arvo 2,0 (n = 5)" in text
+    assert "arvioijan organisaatiota ei tiedetä" in text and " – " not in text.split("Organisaatioparit")[1].split("Mittarista")[0]
