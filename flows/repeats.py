@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from flows.answers import Answer, Invalid
 from flows.definition import LANGUAGES, REPEAT_SEPARATOR, Choice, Flow, Step
 from storage.models import Member, MemberSession, Response, Round
 
@@ -92,6 +93,15 @@ def after_choosing(registered: Flow, step: Step, names: Sequence[str]) -> Flow:
 def chosen_names(step: Step, choice_ids: Sequence[str]) -> list[str]:
     """The organisations' names for the option ids of an organisations answer."""
     return [c.label["en"] for choice_id in choice_ids for c in step.choices if c.id == choice_id]
+
+
+def organisations_answer(step: Step, result: Answer, own: str | None) -> Answer | Invalid:
+    """Organisations are stored by name; one's own organisation is not a partner to rate."""
+    names = chosen_names(step, result.choices or ())
+    mine = " ".join((own or "").split()).casefold()
+    if mine and any(name.casefold() == mine for name in names):
+        return Invalid("answer_own_organisation", {"organisation": own})
+    return Answer(choices=tuple(names))
 
 
 async def flow_for(tx: AsyncSession, flow: Flow, round_: Round, session: MemberSession | None) -> Flow:

@@ -10,9 +10,8 @@ from datetime import datetime
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from flows import action_review
-from flows import repeats
-from flows.answers import Answer, Invalid, parse_answer, response_row, shown
+from flows import action_review, repeats
+from flows.answers import Invalid, parse_answer, response_row, shown
 from flows.definition import Flow, Step
 from flows.events import ChannelRef, MemberRef
 from flows.launch import Invitations
@@ -83,14 +82,11 @@ async def open_round(
     channel round is delivered by DM instead. `all_at_once` invites everyone in this turn (for a
     caller that holds each member's messages back to their own time).
     """
-    if repeats.asks_organisations(flow):
-        # Partners are chosen from the organisations in the members' details: fewer than two
-        # leaves nobody to rate; and questions about each one chosen cannot be posted once in a channel.
+    if repeats.asks_organisations(flow):  # partners are picked from the members' organisations, by DM
         names = await repeats.organisations(turn.tx, turn.network.id)
         if len(names) < 2:
             raise Refused(turn.t("partners_too_few_organisations", count=len(names)))
-        flow = repeats.listed(flow, names)
-        delivery = "dm"
+        flow, delivery = repeats.listed(flow, names), "dm"
     if audience.startswith("channel:"):
         channel_key: str | None = audience.removeprefix("channel:")
     else:
@@ -209,7 +205,7 @@ async def record_answer(
     lookup = _member_lookup(everyone, turn.member) if step.kind == "members" else None
     result = parse_answer(step, raw, turn.lang, turn.catalog.words(turn.lang, "skip_words"), lookup)
     if step.kind == "organisations" and not isinstance(result, Invalid) and result.choices is not None:
-        result = _organisations_answer(turn, step, result)
+        result = repeats.organisations_answer(step, result, turn.member.organisation)
     if isinstance(result, Invalid):
         turn.reply("invalid_answer", problem=turn.t(result.key, **result.values))
         turn.emit(prompt_for(turn.config, flow, step, round_, turn.member, turn.network, everyone))
@@ -225,8 +221,7 @@ async def record_answer(
     if reply_handle:
         told = turn.t("answered_anonymous") if round_.anonymous else turn.t("answered_value", value=shown(step, result, turn.lang))
         turn.emit(PromptClosed(Audience.member(turn.member.key), f"{round_.id}:{step.id}", reply_handle, told, turn.lang, step.text[turn.lang]))
-    if step.kind == "organisations":
-        # What follows is asked about each organisation chosen: the member's copy grows now.
+    if step.kind == "organisations":  # what follows is asked about each one chosen: the member's copy grows
         flow = repeats.after_choosing(turn.config.flows.get(flow.id) or flow, step, list(result.choices or ()))
     following = flow.next_step(step.id, set(changes["answered"]))
     if following is None:
@@ -247,22 +242,9 @@ async def record_answer(
     return True
 
 
-def _organisations_answer(turn: Turn, step: Step, result: Answer) -> Answer | Invalid:
-    """Organisations are stored by name; one's own organisation is not a partner to rate."""
-    names = repeats.chosen_names(step, result.choices or ())
-    own = " ".join((turn.member.organisation or "").split()).casefold()
-    if own and any(name.casefold() == own for name in names):
-        return Invalid("answer_own_organisation", {"organisation": turn.member.organisation})
-    return Answer(choices=tuple(names))
-
-
 def finished() -> dict[str, Any]:
     """A finished session's values: from here on nothing ties anonymous answers to the member."""
     return {"status": "done", "step_id": None, "completed_at": utcnow(), "submission": None, "held": None}
-
-
-
-
 
 
 def _member_lookup(everyone: Sequence[Member], me: Member) -> dict[str, str]:
