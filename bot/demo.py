@@ -12,6 +12,7 @@ import yaml
 
 from bot import demo_outcomes
 from bot.app import Core
+from bot.demo_partners import PartnersDemo
 from flows.definition import Flow
 from flows.events import MemberRef, NetworkRef
 from storage import repository as repo
@@ -23,6 +24,7 @@ SECTORS = ("public", "private", "third")
 # How the demo network feels, per dimension: a start level and a monthly drift (the network matures).
 BASELINE = {"knowing": (3.0, 0.12), "trust": (3.3, 0.08), "commitment": (3.1, 0.05)}
 SECTOR_TILT = {"public": 0.1, "private": -0.3, "third": 0.3}
+ORGANISATION_WEIGHTS = (6, 3, 2, 1, 1)
 
 
 async def fill_demo(core: Core, coordinator: MemberRef, members: int = 30, months: int = 6, seed: int = 7) -> str:
@@ -54,6 +56,11 @@ async def fill_demo(core: Core, coordinator: MemberRef, members: int = 30, month
         extra_rounds, extra_answers = await demo_outcomes.fill(tx, core, network, people, start, months, rng, data, _round)
         counts["rounds"] += extra_rounds
         counts["answers"] += extra_answers
+        if "partners" in core.flows:  # relations between organisations, early on and now (bot/demo_partners.py)
+            partners = PartnersDemo(people, seed + 1)
+            for opened, later in ((start + timedelta(days=20), False), (now - timedelta(days=14), True)):
+                counts["answers"] += await partners.round(tx, network, core.flows["partners"], opened, people[0], later)
+                counts["rounds"] += 1
         _actions(tx, network, people, start, now, rng, data)
         network.u_stage = max(network.u_stage, min(10, 1 + months // 2))
         if await tx.get(NetworkPhase, network.id) is None:
@@ -78,7 +85,8 @@ async def _members(tx: Any, network: Network, coordinator: MemberRef, data: dict
                 network_id=network.id,
                 key=f"console:local:{name.lower().replace(' ', '-')}",
                 display_name=name,
-                organisation=rng.choice(data["organisations"][sector]),
+                # A few big organisations and several small ones, as in real networks (and in `report partners`).
+                organisation=rng.choices(data["organisations"][sector], weights=ORGANISATION_WEIGHTS[: len(data["organisations"][sector])])[0],
                 sector=sector,
                 side="internal" if rng.random() < 0.6 else "external",
                 role="member",

@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from flows import repeats
 from flows.answers import Invalid, parse_answer, response_row, shown
 from flows.arguments import as_int
 from flows.definition import Flow, Step
@@ -51,6 +52,8 @@ async def answer(tx: AsyncSession, config: EngineConfig, event: MemberAnswered) 
     step = flow.step(step_id) if flow else None
     if flow is None or step is None:
         raise Refused(config.catalog.t(lang, "unknown_prompt"))
+    if repeats.asks_organisations(flow):
+        raise GeneralPath  # the member's own copy of the flow lists organisations (flows/repeats.py)
     if context.round_status != "open":
         raise Refused(config.catalog.t(lang, "round_not_open", id=context.round_id))
     await sql.lock(context)

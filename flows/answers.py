@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from typing import Any
 
@@ -87,7 +87,7 @@ def parse_answer(
         return Answer(choices=(picked,), text=picked)
     chosen: list[str] = []
     for token in tokens:
-        if step.kind == "multi":
+        if step.kind in ("multi", "organisations"):
             picked = _pick(step, token, lang)
             if picked is None:
                 return Invalid("answer_unknown_choice", {"value": token, "count": len(step.choices)})
@@ -109,6 +109,10 @@ def response_row(
     (flows/answer_turn.py) writes it."""
     now = datetime.now(timezone.utc)
     single = step.kind == "single"
+    if step.about is not None:
+        # A repeated step (flows/repeats.py) is stored under the id it repeats, with the
+        # organisation it asked about as its text: `often` = 3 about "Kaupunki".
+        return {**response_row(round_id, anonymous, _plain(step), member_id, submission, sector, side, answer), "value_text": step.about}
     return {
         "round_id": round_id,
         "step_id": step.id,
@@ -125,12 +129,18 @@ def response_row(
     }
 
 
+def _plain(step: Step) -> Step:
+    return replace(step, id=step.base or step.id, about=None, base=None)
+
+
 def shown(step: Step, answer: Answer, lang: str) -> str:
     """An answer as the member is told it was saved."""
     if answer.skipped:
         return "–"
     if answer.number is not None:
         return str(int(answer.number))
+    if answer.choices is not None and step.kind == "organisations":
+        return ", ".join(answer.choices)  # stored as the organisations' names
     if answer.choices is not None and step.kind in ("single", "multi"):
         return ", ".join(c.label[lang] for c in step.choices if c.id in answer.choices)
     if answer.choices is not None:

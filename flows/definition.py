@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 LANGUAGES = ("fi", "sv", "en")
 
 Text = dict[str, str]  # language -> text, always holding fi, sv and en
+REPEAT_SEPARATOR = "#"  # `often#2`: a repeated step's id and which chosen item it asks about
 
 
 @dataclass(frozen=True, slots=True)
@@ -18,7 +19,7 @@ class Choice:
 @dataclass(frozen=True, slots=True)
 class Step:
     id: str
-    kind: str  # scale | single | multi | text | members
+    kind: str  # scale | single | multi | text | members | organisations
     text: Text
     required: bool = True
     minimum: int | None = None
@@ -30,6 +31,11 @@ class Step:
     max_length: int | None = None
     dimension: str | None = None
     reverse: bool = False
+    # Asked once for each item chosen in the step named here (flows/repeats.py): `partners` asks
+    # its trust and value items once per organisation the member picked.
+    per: str | None = None
+    about: str | None = None  # in a repeated copy: the chosen item it asks about (an organisation)
+    base: str | None = None  # in a repeated copy: the id of the step it repeats
 
     def choice(self, choice_id: str) -> Choice | None:
         for choice in self.choices:
@@ -67,6 +73,13 @@ class Flow:
         for step in self.steps:
             if step.id == step_id:
                 return step
+        # `often#2` is the second copy of a repeated step: without the member's choices at hand
+        # (checking a click before it is stored) the step it repeats answers for it.
+        base, sep, _ = step_id.partition(REPEAT_SEPARATOR)
+        if sep:
+            for step in self.steps:
+                if step.id == base and step.per:
+                    return step
         return None
 
     def index(self, step_id: str) -> int | None:

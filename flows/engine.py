@@ -11,6 +11,7 @@ from flows.arguments import ArgumentError, as_int, split_command
 from flows.events import CommandIssued, InboundEvent, MemberAnswered, MemberJoined, MessageReceived, NetworkRef
 from flows.launch import Launcher
 from flows.messages import Audience, ChartImages, Notice, Outbound, Prompt, to_json
+from flows import repeats
 from flows.rounds import current_step, ensure_member, join_round, may_join, prompt_for, record_answer
 from flows.turn import CommandHandler, EngineConfig, Refused, SaveFailed, Turn
 from flows.welcome import Welcomes, is_greeting, nearest
@@ -231,6 +232,10 @@ class Engine:
             raise Refused(turn.t("round_not_open", id=round_.id))
         if session is None or session.status != "open":
             raise Refused(turn.t("already_answered"))
+        flow = await repeats.flow_for(turn.tx, flow, round_, session)
+        step = flow.step(step_id)
+        if step is None:
+            raise Refused(turn.t("unknown_prompt"))
         await record_answer(turn, round_, flow, session, step, event.value, event.reply_handle)
 
     async def _message(self, turn: Turn, event: MessageReceived) -> None:
@@ -249,6 +254,7 @@ class Engine:
                 continue
             round_ = await repo.lock_round(turn.tx, round_)
             locked = await repo.lock_session(turn.tx, session)
+            flow = await repeats.flow_for(turn.tx, flow, round_, locked)
             step = current_step(flow, locked) if locked is not None and locked.status == "open" else None
             if round_.status != "open" or locked is None or step is None:
                 continue
@@ -274,6 +280,7 @@ class Engine:
             prompts: list[Prompt] = []
             for session, round_ in await repo.open_sessions(tx, member.id):
                 flow = self.config.flows.get(round_.flow_id)
+                flow = await repeats.flow_for(tx, flow, round_, session) if flow else None
                 step = current_step(flow, session) if flow else None
                 if flow and step:
                     prompt = prompt_for(self.config, flow, step, round_, member, network, everyone)
@@ -312,6 +319,6 @@ class Engine:
             if step is None:
                 return self.config.catalog.t(lang, "unknown_prompt")
             result = parse_answer(step, value, lang, self.config.catalog.words(lang, "skip_words"), None)
-            if isinstance(result, Invalid) and step.kind != "members":
+            if isinstance(result, Invalid) and step.kind not in ("members", "organisations"):
                 return self.config.catalog.t(lang, result.key, **result.values)
             return None

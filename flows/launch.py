@@ -18,6 +18,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from flows import repeats
 from flows.definition import Flow, Step
 from flows.messages import Audience, Notice, Option, Outbound, Prompt, to_json
 from flows.turn import EngineConfig, render_prompt
@@ -127,6 +128,8 @@ class Launcher:
             network = await tx.get(Network, round_.network_id)
             assert network is not None
             members = await fanout.invitees(tx, round_.network_id, ids)
+            if repeats.asks_organisations(flow):
+                flow = repeats.listed(flow, await repeats.organisations(tx, network.id))
             step = flow.steps[0]
             added = await fanout.add_sessions(tx, round_.id, members, flow.version, step.id, round_.anonymous)
             if round_.delivery == "dm":

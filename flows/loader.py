@@ -14,8 +14,8 @@ from flows.definition import LANGUAGES, Choice, Flow, Step, Text, UStage
 _YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 BUILTIN_DIR = Path(__file__).parent / "definitions"
-KINDS = ("scale", "single", "multi", "text", "members")
-FLOW_KINDS = ("checkin", "pulse", "reflection", "u-stage", "network-map", "factors", "custom")
+KINDS = ("scale", "single", "multi", "text", "members", "organisations")
+FLOW_KINDS = ("checkin", "pulse", "reflection", "u-stage", "network-map", "factors", "partners", "custom")
 U_LEVELS = ("routine", "open-mind", "open-heart", "open-will")
 U_SIDES = ("left", "bottom", "right")
 # A step id rides in the element ids of chat platforms (Slack: `yhq|<round>:<step>|skip`, at most
@@ -50,8 +50,8 @@ def _step(raw: Any, source: str, index: int, default_dimension: str | None) -> S
     if not isinstance(raw, dict):
         raise FlowError(source, f"step number {index + 1} is not a mapping")
     step_id = raw.get("id")
-    if not isinstance(step_id, str) or not step_id or ":" in step_id:
-        raise FlowError(source, f"step number {index + 1} needs an id (text without ':')")
+    if not isinstance(step_id, str) or not step_id or ":" in step_id or "#" in step_id:
+        raise FlowError(source, f"step number {index + 1} needs an id (text without ':' or '#')")
     if "|" in step_id or len(step_id) > MAX_STEP_ID:
         raise FlowError(
             source,
@@ -70,6 +70,7 @@ def _step(raw: Any, source: str, index: int, default_dimension: str | None) -> S
         required=bool(raw.get("required", True)),
         dimension=raw.get("dimension", default_dimension),
         reverse=bool(raw.get("reverse", False)),
+        per=raw.get("per"),
     )
     if kind == "scale":
         low, high = _int(raw, "min", source, step_id, 1), _int(raw, "max", source, step_id, 5)
@@ -105,6 +106,20 @@ def _step(raw: Any, source: str, index: int, default_dimension: str | None) -> S
     return Step(**common, max_choices=_int(raw, "max_choices", source, step_id))
 
 
+def _check_per(step: Step, steps: list[Step], before: set[str], source: str) -> None:
+    """A repeated step names an earlier organisations step, and keeps its item in `value_text`
+    (flows/answers.response_row), so it is a scale or a multiple choice, never single or text."""
+    if step.per is None:
+        return
+    source_step = next((s for s in steps if s.id == step.per), None)
+    if step.per not in before or source_step is None or source_step.kind != "organisations":
+        raise FlowError(source, f"per must name an earlier step of kind organisations, not {step.per!r}", step.id)
+    if step.kind not in ("scale", "multi"):
+        raise FlowError(source, f"a step asked per organisation must be a scale or multi, not {step.kind}", step.id)
+    if "{organisation}" not in step.text["en"]:
+        raise FlowError(source, "a step asked per organisation must name it: put {organisation} in its text", step.id)
+
+
 def parse_flow(data: Any, source: str, known: dict[str, Flow] | None = None) -> Flow:
     """Build one flow from parsed YAML; `known` resolves `include:` of other flows."""
     if not isinstance(data, dict):
@@ -135,6 +150,7 @@ def parse_flow(data: Any, source: str, known: dict[str, Flow] | None = None) -> 
     for step in steps:
         if step.id in seen:
             raise FlowError(source, "step id appears twice", step.id)
+        _check_per(step, steps, seen, source)
         seen.add(step.id)
     u_stage = None
     if kind == "u-stage":

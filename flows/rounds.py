@@ -10,7 +10,7 @@ from datetime import datetime
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from flows import action_review
+from flows import action_review, repeats
 from flows.answers import Invalid, parse_answer, response_row, shown
 from flows.definition import Flow, Step
 from flows.events import ChannelRef, MemberRef
@@ -83,6 +83,11 @@ async def open_round(
     channel round is delivered by DM instead. `all_at_once` invites everyone in this turn (for a
     caller that holds each member's messages back to their own time).
     """
+    if repeats.asks_organisations(flow):  # partners are picked from the members' organisations, by DM
+        names = await repeats.organisations(turn.tx, turn.network.id)
+        if len(names) < 2:
+            raise Refused(turn.t("partners_too_few_organisations", count=len(names)))
+        flow, delivery = repeats.listed(flow, names), "dm"
     if audience.startswith("channel:"):
         channel_key: str | None = audience.removeprefix("channel:")
     else:
@@ -201,6 +206,8 @@ async def record_answer(
     everyone = await repo.members_of(turn.tx, turn.network.id) if step.kind == "members" else ()
     lookup = _member_lookup(everyone, turn.member) if step.kind == "members" else None
     result = parse_answer(step, raw, turn.lang, turn.catalog.words(turn.lang, "skip_words"), lookup)
+    if step.kind == "organisations" and not isinstance(result, Invalid) and result.choices is not None:
+        result = repeats.organisations_answer(step, result, turn.member.organisation)
     if isinstance(result, Invalid):
         turn.reply("invalid_answer", problem=turn.t(result.key, **result.values))
         turn.emit(prompt_for(turn.config, flow, step, round_, turn.member, turn.network, everyone))
@@ -216,6 +223,8 @@ async def record_answer(
     if reply_handle:
         told = turn.t("answered_anonymous") if round_.anonymous else turn.t("answered_value", value=shown(step, result, turn.lang))
         turn.emit(PromptClosed(Audience.member(turn.member.key), f"{round_.id}:{step.id}", reply_handle, told, turn.lang, step.text[turn.lang]))
+    if step.kind == "organisations":  # what follows is asked about each one chosen: the member's copy grows
+        flow = repeats.after_choosing(turn.config.flows.get(flow.id) or flow, step, list(result.choices or ()))
     following = flow.next_step(step.id, set(changes["answered"]))
     if following is None:
         if round_.anonymous:
@@ -238,10 +247,6 @@ async def record_answer(
 def finished() -> dict[str, Any]:
     """A finished session's values: from here on nothing ties anonymous answers to the member."""
     return {"status": "done", "step_id": None, "completed_at": utcnow(), "submission": None, "held": None}
-
-
-
-
 
 
 def _member_lookup(everyone: Sequence[Member], me: Member) -> dict[str, str]:

@@ -144,24 +144,26 @@ def render_prompt(
             Option(str(p), f"{p} {scale_labels[0]}" if p == step.minimum else f"{p} {scale_labels[1]}" if p == step.maximum else str(p))
             for p in points
         )
-    elif step.kind in ("single", "multi"):
+    elif step.kind in ("single", "multi", "organisations"):
         options = tuple(Option(c.id, c.label[lang]) for c in step.choices)
     elif step.kind == "members":
         options = tuple(Option(m.key, m.display_name) for m in members)
     index = flow.index(step.id) or 0
+    # Organisations are chosen as any multiple choice is: every platform already renders that.
+    shown_kind = "multi" if step.kind == "organisations" else step.kind
     ui = {
         "answer": catalog.t(lang, "ui_answer"),
         "submit": catalog.t(lang, "ui_submit"),
         "skip": catalog.t(lang, "ui_skip"),
         "placeholder": catalog.t(lang, "ui_placeholder"),
-        "hint": catalog.t(lang, f"hint_{step.kind}", min=step.minimum, max=step.maximum, length=step.max_length),
+        "hint": catalog.t(lang, f"hint_{shown_kind}", min=step.minimum, max=step.maximum, length=step.max_length),
         # Who sees the answers is said once, on a round's first question, not under every item.
         "privacy": (catalog.t(lang, "ui_anonymous") if anonymous else catalog.t(lang, "round_named_note")) if index == 0 else "",
     }
     return Prompt(
         audience=audience,
         prompt_ref=f"{round_id}:{step.id}",
-        kind=step.kind,
+        kind=shown_kind,
         text=step.text[lang],
         title=flow.title[lang],
         language=lang,

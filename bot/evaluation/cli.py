@@ -35,12 +35,14 @@ def _requests(args: argparse.Namespace, rounds: list[Any], threshold: int) -> li
     # and the network map. Pulse rounds are in the trends: their figures are shown once.
     latest: dict[str, Any] = {}
     for info in rounds:
-        if info.flow_id != "network-map" and info.flow_id not in PULSE_DIMENSIONS.values() and not too_small(info.done, threshold) and info.done:
+        if info.flow_id not in ("network-map", "partners") and info.flow_id not in PULSE_DIMENSIONS.values() and not too_small(info.done, threshold) and info.done:
             latest[info.flow_id] = info
     chosen = sorted(latest.values(), key=lambda r: (r.opens_at, r.id), reverse=True)[:4]
     chosen = [r for r in chosen if r.flow_id != "factors"]  # the factors report below shows its latest round
     per_round = [o for o in options if o != "level" and o != "--by"] if args.by == "level" else options
-    return [["summary", *options], ["journey"], ["trends", *options], ["outcomes"], *([str(r.id), *per_round] for r in chosen), ["factors"], ["actions"], ["levels"], ["network"]]
+    # Relations between organisations have a report of their own (closed rounds only).
+    partners = [["partners"]] if any(r.flow_id == "partners" and r.status == "closed" for r in rounds) else []
+    return [["summary", *options], ["journey"], ["trends", *options], ["outcomes"], *([str(r.id), *per_round] for r in chosen), ["factors"], ["actions"], ["levels"], ["network"], *partners]
 
 
 async def run(settings: Settings, args: argparse.Namespace) -> int:

@@ -20,6 +20,7 @@ from bot.evaluation.round_report import measure_name, measures_of
 from bot.evaluation.sensemaking import RoundText, ranked_lines, round_text
 from bot.evaluation.stats import summarise
 from bot.evaluation.themes import Group
+from flows import repeats
 from flows.definition import Flow
 from flows.messages import Audience, Chart, Digest, ReportSection
 from storage import digests, repository as repo
@@ -64,7 +65,10 @@ async def _content(ctx: ReportContext, round_: Round, groups: Mapping[str, Seque
     for respondent in await queries.round_respondents(ctx.tx, round_.id, ctx.reverse):
         scores.setdefault(respondent.measure, []).append(respondent.score)
     shown: dict[str, tuple[int, int]] = {}
-    for measure, (low, high, _, _) in measures_of(flow).items():
+    # A partners round's items are about many organisations at once: their figures are the
+    # partners report's, under its pair rules (bot/evaluation/partners_report.py), not the digest's.
+    measures = {} if flow is not None and repeats.asks_organisations(flow) else measures_of(flow)
+    for measure, (low, high, _, _) in measures.items():
         values = scores.get(measure, [])
         name = measure_name(ctx, flow, measure)
         if not values or too_small(len(values), k):

@@ -12,7 +12,7 @@ from datetime import datetime, timezone
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.evaluation import action_report, factors_report, journey_report, level_report, network_report, outcomes_report, queries, round_report, summary, trend_report
+from bot.evaluation import action_report, factors_report, journey_report, level_report, network_report, outcomes_report, partners_report, queries, round_report, summary, trend_report
 from bot.evaluation.factors_model import FLOW as FACTORS_FLOW
 from bot.evaluation.context import ReportContext
 from bot.evaluation.synthesis import Synthesiser
@@ -23,7 +23,7 @@ from flows.turn import EngineConfig
 from storage import repository as repo
 from storage.models import Member, Network
 
-KINDS = ("round", "trends", "network", "actions", "summary", "factors", "outcomes", "levels", "journey")
+KINDS = ("round", "trends", "network", "actions", "summary", "factors", "outcomes", "levels", "journey", "partners")
 # The words of each kind in the three languages (the English one is the kind itself).
 WORDS = {
     "factors": ("factors", "tekijät", "edellytykset", "faktorer", "förutsättningar"),
@@ -70,6 +70,8 @@ class ReportRequest:
             return cls("levels", None, since, None)
         if word in ("journey", "u", "matka", "resa"):
             return cls("journey", None, since, None)
+        if word in ("partners", "kumppanuudet", "partnerskap"):
+            return cls("partners", None, since, by and by.lower())
         if not word.removeprefix("#").isascii() or not word.removeprefix("#").isdigit():
             raise ArgumentError("report_usage")
         if by == "level":  # one round serves one level: there is nothing to break down
@@ -121,6 +123,10 @@ class Reporter:
             return await factors_report.build(ctx, rounds)
         if request.kind == "outcomes":
             return await outcomes_report.build(ctx, rounds)
+        if request.kind == "partners":
+            if request.by:
+                raise ArgumentError("partners_no_by")
+            return await partners_report.build(ctx, rounds)
         if request.round_id is None:
             if not rounds:
                 raise ArgumentError("report_no_rounds")
@@ -131,6 +137,8 @@ class Reporter:
                 raise ArgumentError("report_bad_round", value=request.round_id)
         if chosen.flow_id == FACTORS_FLOW:
             return await factors_report.build(ctx, [r for r in rounds if (r.opens_at, r.id) <= (chosen.opens_at, chosen.id)])
+        if chosen.flow_id == partners_report.FLOW:
+            return await partners_report.build(ctx, [r for r in rounds if (r.opens_at, r.id) <= (chosen.opens_at, chosen.id)])
         if chosen.flow_id == network_report.MAP_FLOW:
             return await network_report.build(ctx, [r for r in rounds if (r.opens_at, r.id) <= (chosen.opens_at, chosen.id)])
         return await round_report.build(ctx, rounds, chosen, request.by)

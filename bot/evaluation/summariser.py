@@ -6,7 +6,7 @@ import logging
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.evaluation import queries, round_report
+from bot.evaluation import partners_report, queries, round_report
 from bot.evaluation.report import Reporter
 from flows.arguments import ArgumentError
 from flows.messages import Audience, Notice, Outbound
@@ -29,7 +29,10 @@ class ReportSummariser:
         # Keep the settled round's pulse aggregates now, so later trend reports need not recompute them.
         await queries.dimension_trends(tx, [chosen], ctx.reverse)
         try:
-            report = await round_report.build(ctx, rounds, chosen, None)
+            if chosen.flow_id == partners_report.FLOW:  # its figures pass the pair rules, never a plain round report
+                report = await partners_report.build(ctx, [r for r in rounds if (r.opens_at, r.id) <= (chosen.opens_at, chosen.id)])
+            else:
+                report = await round_report.build(ctx, rounds, chosen, None)
         except ArgumentError as problem:
             return [Notice(audience, ctx.t(problem.key, **problem.values), network.language)]
         return [report]

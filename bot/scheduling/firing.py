@@ -19,6 +19,7 @@ from bot.scheduling.triggers import Firing, ScheduleTrigger, local_moment
 from flows.events import ChannelRef
 from flows.messages import Audience, ChartImages, Notice, Outbound, to_json
 from flows.moments import moment_text
+from flows import repeats
 from flows.rounds import close_round, current_step, open_round, prompt_for
 from flows.turn import EngineConfig, Turn, language_of
 from storage import chart_images, repository as repo
@@ -180,6 +181,7 @@ async def send_reminder(tx: AsyncSession, config: EngineConfig, reminder: RoundR
     zone = ZoneInfo(member.timezone or network.timezone)
     closes = round_.closes_at.astimezone(zone).strftime("%Y-%m-%d %H:%M %Z") if round_.closes_at else config.catalog.t(lang, "no_deadline")
     out: list[Outbound] = [Notice(Audience.member(member.key), config.catalog.t(lang, "schedule_reminder", title=flow.title[lang], closes=closes), lang)]
+    flow = await repeats.flow_for(tx, flow, round_, session)
     step = current_step(flow, session)
     if step is not None and round_.delivery == "dm":
         everyone = await repo.members_of(tx, network.id) if step.kind == "members" else []

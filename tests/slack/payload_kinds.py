@@ -31,8 +31,32 @@ def prompt_layouts(lang: str, catalog: Catalog) -> list[list[dict[str, Any]]]:
         blocks.prompt_blocks(_prompt(lang, "multi", 40, max_choices=3), catalog),
         blocks.prompt_blocks(_prompt(lang, "members", 0), catalog),
         blocks.prompt_blocks(_prompt(lang, "text", 0, max_length=800), catalog),
+        *partners_layouts(lang, catalog),
         *digest_layouts(lang),
     ]
+
+
+def partners_layouts(lang: str, catalog: Catalog) -> list[list[dict[str, Any]]]:
+    """The partners flow as a member's own copy renders it: organisations to pick (checkboxes for
+    a few, a multi-select for many; names with commas and markup), then a question about each."""
+    from flows import repeats
+    from flows.registry import FlowRegistry
+    from flows.turn import render_prompt
+
+    flow = FlowRegistry.load(None)["partners"]
+    few = ["Oulun kaupunki", "Sosiaali- ja terveyspalvelut, Oulu", "Yhdistys <ry> & kumppanit"]
+    many = few + [f"Organisaatio {n}" for n in range(12)]
+    me = Audience.member(f"slack:{TEAM}:U0A1B2C3D4E")
+    layouts = []
+    for names in (few, many):
+        copy = repeats.with_organisations(flow, names)
+        layouts.append(blocks.prompt_blocks(render_prompt(catalog, copy, copy.steps[0], 41, me, lang, False), catalog))
+    chosen = repeats.after_choosing(flow, repeats.with_organisations(flow, few).steps[0], few[1:])
+    for step_id in ("often#1", "how#1", "resources#2"):
+        step = chosen.step(step_id)
+        assert step is not None and step.about in few
+        layouts.append(blocks.prompt_blocks(render_prompt(catalog, chosen, step, 41, me, lang, False), catalog))
+    return layouts
 
 
 def digest_layouts(lang: str) -> list[list[dict[str, Any]]]:
