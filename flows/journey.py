@@ -10,13 +10,13 @@ from flows.arguments import ArgumentError, parse_int
 from flows.journey_evidence import U_STEPS, StepEvidence, evidence
 from flows.messages import Audience, Notice
 from flows.turn import Turn
-from flows import practices
+from flows import decisions, practices
 from storage import repository as repo
 from storage.models import Network, StageMove, utcnow
 
 CONFIRM = ("confirm", "vahvista", "bekräfta")
 ASK_BUTTONS = {1: ("fact list", "u_button_facts"), 2: ("gaps", "u_button_gaps"), 3: ("intro status", "u_button_intros"), 4: ("journal", "u_button_journal"),
-               5: ("journal", "u_button_journal"), 8: ("prototype list", "u_button_prototypes")}
+               5: ("journal", "u_button_journal"), 6: ("vision", "u_button_vision"), 7: ("vision", "u_button_vision"), 8: ("prototype list", "u_button_prototypes")}
 
 
 def title(turn: Turn, number: int, lang: str | None = None) -> str:
@@ -121,7 +121,8 @@ async def where_you_are(turn: Turn) -> str:
     mine = await practices.open_practices(turn)
     lines.append(turn.t("u_open_header") if mine else turn.t("u_open_none"))
     lines += [f"  • {line}" for line in mine]
-    return "\n".join(lines)
+    ours = await decisions.network_lines(turn)  # the charter and the vision the network chose
+    return "\n".join(lines + ([""] + ours if ours else []))
 
 
 def practice_buttons(turn: Turn) -> tuple[tuple[str, str], ...]:

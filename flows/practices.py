@@ -8,8 +8,9 @@ from typing import Any
 
 from sqlalchemy import select
 
-from flows import intros, journal
+from flows import decisions, intros, journal
 from flows.turn import Turn
+from storage import decisions as store
 from storage.models import ActorProposal, Fact, IntroBatch, IntroMember, IntroOptOut, JournalEntry, Prototype, utcnow
 
 INTRO_OPEN = timedelta(days=21)
@@ -30,11 +31,15 @@ async def open_practices(turn: Turn) -> list[str]:
     for row in (await turn.tx.execute(stmt.order_by(Prototype.id))).scalars():
         key = "u_open_prototype_stale" if row.updated_at < stale else "u_open_prototype"
         lines.append(turn.t(key, id=row.id, hypothesis=row.hypothesis[:80], test=row.next_test or "–"))
+    lines += await decisions.open_lines(turn)
+    if turn.network.u_stage in (6, 7) and not await store.member_drafts(turn.tx, turn.member.id):
+        lines.append(turn.t("u_open_vision_draft"))
     return lines
 
 
 async def member_data(turn: Turn) -> dict[str, Any]:
-    """The member's facts, proposals, intros, opt-out, journal and prototypes, for my-data."""
+    """The member's facts, proposals, intros, opt-out, journal, prototypes, ground rules, vision
+    drafts and dots on them, for my-data."""
     tx, me = turn.tx, turn.member.id
     facts = (await tx.execute(select(Fact).where(Fact.member_id == me).order_by(Fact.id))).scalars().all()
     actors = (await tx.execute(select(ActorProposal).where(ActorProposal.member_id == me).order_by(ActorProposal.id))).scalars().all()
@@ -48,9 +53,11 @@ async def member_data(turn: Turn) -> dict[str, Any]:
         "intro_opt_out": await tx.get(IntroOptOut, me) is not None,
         "journal": [{"id": e.id, "step": e.u_step, "written": e.created_at.isoformat(), "text": e.text} for e in entries],
         "prototypes_owned": [{"id": p.id, "hypothesis": p.hypothesis, "status": p.status, "next_test": p.next_test, "lesson": p.lesson} for p in owned],
+        **await decisions.member_data(turn),
     }
 
 
 def member_data_line(turn: Turn, data: dict[str, Any]) -> str:
     return turn.t("mydata_practices", facts=len(data["facts"]), actors=len(data["proposed_actors"]), intros=len(data["intros"]),
-                  journal=len(data["journal"]), prototypes=len(data["prototypes_owned"]))
+                  journal=len(data["journal"]), prototypes=len(data["prototypes_owned"])) + " " + turn.t(
+        "mydata_charter_vision", rules=len(data["charter_proposals"]), drafts=len(data["vision_drafts"]), votes=len(data["charter_and_vision_votes"]))
