@@ -115,13 +115,14 @@ def announcement(turn: Turn, network: Network, member_key: str, lang: str, numbe
 async def where_you_are(turn: Turn) -> str:
     """The network's step, what it asks of the member this week, and their own open practices."""
     number = turn.network.u_stage
-    if number == 0:
-        return turn.t("stage_none")
+    ours = await decisions.network_lines(turn)  # the charter and the vision the network chose
+    if number == 0:  # a vote is still the member's to give, and the charter still the network's
+        votes = await decisions.open_lines(turn)
+        return "\n".join([turn.t("stage_none"), *(f"  • {line}" for line in votes), *([""] + ours if ours else [])])
     lines = [turn.t("u_stage_line", number=number, title=title(turn, number), level=level(turn, number)), turn.t("u_stage_asks", ask=turn.t(f"u_ask_{number}"))]
     mine = await practices.open_practices(turn)
     lines.append(turn.t("u_open_header") if mine else turn.t("u_open_none"))
     lines += [f"  • {line}" for line in mine]
-    ours = await decisions.network_lines(turn)  # the charter and the vision the network chose
     return "\n".join(lines + ([""] + ours if ours else []))
 
 

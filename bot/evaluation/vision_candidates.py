@@ -39,7 +39,7 @@ def extractive(drafts: Sequence[str], languages: tuple[str, ...]) -> list[Candid
     # A word three quarters of the drafts share ("service" in every one) would gather them all
     # into one candidate: it says what they have in common, not how they differ.
     frequency = Counter(w for bag in bags for w in bag)
-    common = frozenset(w for w, n in frequency.items() if len(drafts) >= 4 and 4 * n >= 3 * len(drafts))
+    common = frozenset(w for w, n in frequency.items() if len(drafts) >= 3 and 4 * n >= 3 * len(drafts))
     unused = list(range(len(drafts)))
     found: list[Candidate] = []
     for group in group_answers(drafts, languages, minimum=2, ignore=common):
@@ -53,6 +53,8 @@ def extractive(drafts: Sequence[str], languages: tuple[str, ...]) -> list[Candid
     # The richest of the drafts no group gathered, each a candidate of its own, as room allows.
     for index in sorted(unused, key=lambda i: (-len(bags[i]), i)):
         found.append(Candidate(drafts[index], 1, index))
+    if len(found) < 2:  # one group of everything leaves nothing to choose between: each draft stands
+        found = [Candidate(drafts[i], 1, i) for i in sorted(range(len(drafts)), key=lambda i: (-len(bags[i]), i))]
     return found[:MAX_CANDIDATES]
 
 
