@@ -164,3 +164,43 @@ async def test_bad_input_to_charter_and_vision(core, console: Console) -> None:
     assert "The vote on the ground rules has ended" in texts(await console.answer("bob", "decide:1", ["1"]))
     await console.command("bob", 'vision draft "One"')
     assert "There is 1 vision draft" in texts(await console.command("alice", "vision vote"))
+
+
+def test_extractive_candidates_group_finnish_forms_and_always_leave_a_choice() -> None:
+    from bot.evaluation.themes import warm
+    from bot.evaluation.vision_candidates import extractive
+
+    warm(("fi",))
+    drafts = [
+        "Asiakas löytää palvelun yhdellä yhteydenotolla",
+        "Yksi yhteydenotto riittää, jotta asiakas löytää palvelunsa",
+        "Yritykset ja järjestöt suunnittelevat palveluja yhdessä",
+        "Järjestöjen ja yritysten kanssa suunnitellaan palvelut",
+    ]
+    found = extractive(drafts, ("fi",))
+    # "palvelu" is in every draft and gathers nothing; inflected forms of the rest do.
+    assert sorted(c.drafts for c in found) == [2, 2]
+    assert {drafts[c.draft_index] for c in found if c.draft_index is not None} <= set(drafts)
+    same = ["Palvelu yhdellä yhteydenotolla", "Palvelu yhdellä yhteydenotolla kaikille"]
+    assert [c.drafts for c in extractive(same, ("fi",))] == [1, 1]  # one group of all is no choice
+
+
+async def test_a_model_naming_drafts_that_do_not_exist_is_not_believed() -> None:
+    from bot.evaluation.synthesis import Synthesiser
+    from bot.evaluation.vision_candidates import ModelVision, ModelVisions, synthesised
+
+    class Model(Synthesiser):
+        def __init__(self, reply: ModelVisions) -> None:
+            super().__init__("key", None, "model", 1.0)
+            self.reply, self.asked = reply, ""
+
+        async def ask(self, system, user, name, schema, reply):  # type: ignore[no-untyped-def]
+            self.asked = user
+            return self.reply
+
+    good = Model(ModelVisions(candidates=[ModelVision(statement="One contact  for all", drafts=[1, 2]), ModelVision(statement="Plan together", drafts=[3])]))
+    found = await synthesised(good, ["a [P1]", "b", "c"], "en")
+    assert [(c.text, c.drafts, c.draft_index) for c in found or []] == [("One contact for all", 2, None), ("Plan together", 1, None)]
+    assert "[P1]" in good.asked and "<<draft-" in good.asked  # fenced as data
+    bad = Model(ModelVisions(candidates=[ModelVision(statement="x", drafts=[1]), ModelVision(statement="y", drafts=[9])]))
+    assert await synthesised(bad, ["a", "b", "c"], "en") is None
