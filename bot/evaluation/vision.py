@@ -132,7 +132,9 @@ class VisionCommand:
 
     async def _open(self, turn: Turn, drafted: Sequence[VisionDraft], found: Sequence[Candidate], method: str, requested: int | None) -> Decision:
         options = [(c.text, c.drafts, None, drafted[c.draft_index].id if c.draft_index is not None else None) for c in found]
-        decision = await store.start(turn.tx, turn.network.id, "vision", decisions.votes_for(requested or 2, len(options)), method, options)
+        # One dot among a few candidates, two among more: the vote is to choose one vision.
+        votes = decisions.votes_for(requested or (1 if len(options) <= 3 else 2), len(options))
+        decision = await store.start(turn.tx, turn.network.id, "vision", votes, method, options)
         await decisions.send_ballots(turn, decision)
         await repo.audit(turn.tx, turn.network.id, turn.member.key, "vision_vote_opened", decision=decision.id, method=method)
         return decision
