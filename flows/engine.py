@@ -6,7 +6,7 @@ import logging
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any
 
-from flows import actions, answer_turn, continuum, facts, gaps, intros, journal, journey, member_commands, network_commands, prototypes, roles, round_commands, rounds_listing
+from flows import actions, answer_turn, charter, continuum, decisions, facts, gaps, intros, journal, journey, member_commands, network_commands, prototypes, roles, round_commands, rounds_listing
 from flows.arguments import ArgumentError, as_int, split_command
 from flows.events import CommandIssued, InboundEvent, MemberAnswered, MemberJoined, MessageReceived, NetworkRef
 from flows.launch import Launcher
@@ -47,6 +47,9 @@ COMMANDS: dict[str, CommandHandler] = {
     "päiväkirja": journal.journal,
     "dagbok": journal.journal,
     "prototype": prototypes.prototype,
+    "charter": charter.charter,
+    "pelisäännöt": charter.charter,
+    "spelregler": charter.charter,
     "action": actions.action,
     "actions": actions.action,
     "toimi": actions.action,
@@ -71,6 +74,7 @@ class Engine:
         self.config = config
         self.commands: dict[str, CommandHandler] = {**COMMANDS, **config.extra_commands}
         config.verbs.update(self.commands)
+        decisions.register(config)
         self.launcher = Launcher(db, config)
         self.welcomes = Welcomes()
         self._handlers: dict[type, Callable[[Turn, Any], Awaitable[None]]] = {

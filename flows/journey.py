@@ -10,13 +10,13 @@ from flows.arguments import ArgumentError, parse_int
 from flows.journey_evidence import U_STEPS, StepEvidence, evidence
 from flows.messages import Audience, Notice
 from flows.turn import Turn
-from flows import continuum, practices
+from flows import continuum, decisions, practices
 from storage import repository as repo
 from storage.models import Network, StageMove, utcnow
 
 CONFIRM = ("confirm", "vahvista", "bekräfta")
 ASK_BUTTONS = {1: ("fact list", "u_button_facts"), 2: ("gaps", "u_button_gaps"), 3: ("intro status", "u_button_intros"), 4: ("journal", "u_button_journal"),
-               5: ("journal", "u_button_journal"), 8: ("prototype list", "u_button_prototypes"), 9: ("role list", "u_button_roles")}
+               5: ("journal", "u_button_journal"), 6: ("vision", "u_button_vision"), 7: ("vision", "u_button_vision"), 8: ("prototype list", "u_button_prototypes"), 9: ("role list", "u_button_roles")}
 
 
 def title(turn: Turn, number: int, lang: str | None = None) -> str:
@@ -116,15 +116,16 @@ async def where_you_are(turn: Turn) -> str:
     """The network's step, what it asks of the member this week, and their own open practices."""
     number = turn.network.u_stage
     phase = continuum.line(turn.catalog, turn.lang, await continuum.where(turn.tx, turn.network.id))
+    ours = await decisions.network_lines(turn)  # the charter and the vision the network chose
     mine = await practices.open_practices(turn)
     if number == 0:  # no step yet, but roles and offers are the member's all the same
         lines = [turn.t("stage_none"), phase, *await practices.role_lines(turn)]
-        return "\n".join(lines + ([turn.t("u_open_header"), *(f"  • {line}" for line in mine)] if mine else []))
+        return "\n".join(lines + ([turn.t("u_open_header"), *(f"  • {line}" for line in mine)] if mine else []) + ([""] + ours if ours else []))
     lines = [turn.t("u_stage_line", number=number, title=title(turn, number), level=level(turn, number)), phase, turn.t("u_stage_asks", ask=turn.t(f"u_ask_{number}"))]
     lines += await practices.role_lines(turn)
     lines.append(turn.t("u_open_header") if mine else turn.t("u_open_none"))
     lines += [f"  • {line}" for line in mine]
-    return "\n".join(lines)
+    return "\n".join(lines + ([""] + ours if ours else []))
 
 
 def practice_buttons(turn: Turn) -> tuple[tuple[str, str], ...]:

@@ -3,7 +3,8 @@
 A step's time is from the move onto it to the move off it (`stage_moves`); a round counts for the
 step it was opened in, and a `u-stage-N` dialogue round always for step N. The practices count
 for their own step whenever they were done (facts for 1, proposed actors and the map for 2,
-intros for 3, journal writing for 4 and 5, prototypes for 8, accepted roles for 9).
+intros and the kept ground rules of the charter for 3, journal writing for 4 and 5, vision
+drafts for 6, the chosen vision for 7, prototypes for 8, accepted roles for 9).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from datetime import datetime
 from sqlalchemy import case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage import decisions
 from storage.models import ActorProposal, Fact, IntroBatch, IntroMember, JournalEntry, Member, MemberSession, Network, Prototype, Role, Round, StageMove, utcnow
 
 U_STEPS = 10
@@ -56,9 +58,11 @@ class StepEvidence:
 PRACTICES: dict[int, tuple[str, ...]] = {
     1: ("facts",),
     2: ("map", "actors"),
-    3: ("intros", "met"),
+    3: ("intros", "met", "charter"),
     4: ("journal",),
     5: ("journal",),
+    6: ("vision_drafts",),
+    7: ("vision",),
     8: ("prototypes",),
     9: ("roles",),
 }
@@ -146,4 +150,8 @@ async def evidence(tx: AsyncSession, network: Network, threshold: int, now: date
     steps[8].practices["prototypes"] = int((await tx.execute(count(Prototype))).scalar_one())
     # Step 9 is organised when roles are agreed: offered and accepted, not merely written down.
     steps[9].practices["roles"] = int((await tx.execute(count(Role).where(Role.status == "accepted"))).scalar_one())
+    found = await decisions.counts(tx, nid)  # kept ground rules (3), vision drafts (6), the chosen vision (7)
+    steps[3].practices["charter"] = found["charter"]
+    steps[6].practices["vision_drafts"] = found["vision_drafts"]
+    steps[7].practices["vision"] = found["vision"]
     return steps

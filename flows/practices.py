@@ -8,9 +8,9 @@ from typing import Any
 
 from sqlalchemy import select
 
-from flows import intros, journal, roles
+from flows import decisions, intros, journal, roles
 from flows.turn import Turn
-from storage import roles as roles_store
+from storage import decisions as store, roles as roles_store
 from storage.models import ActorProposal, Fact, IntroBatch, IntroMember, IntroOptOut, JournalEntry, NetworkPhase, Prototype, utcnow
 
 INTRO_OPEN = timedelta(days=21)
@@ -33,6 +33,9 @@ async def open_practices(turn: Turn) -> list[str]:
         lines.append(turn.t(key, id=row.id, hypothesis=row.hypothesis[:80], test=row.next_test or "–"))
     _, offered = await roles.mine(turn)
     lines += [turn.t("u_open_role", id=r.id, title=r.title[:80]) for r in offered]
+    lines += await decisions.open_lines(turn)
+    if turn.network.u_stage in (6, 7) and not await store.member_drafts(turn.tx, turn.member.id):
+        lines.append(turn.t("u_open_vision_draft"))
     return lines
 
 
@@ -43,7 +46,8 @@ async def role_lines(turn: Turn) -> list[str]:
 
 
 async def member_data(turn: Turn) -> dict[str, Any]:
-    """The member's facts, proposals, intros, opt-out, journal and prototypes, for my-data."""
+    """The member's facts, proposals, intros, opt-out, journal, prototypes, ground rules, vision
+    drafts and dots on them, for my-data."""
     tx, me = turn.tx, turn.member.id
     facts = (await tx.execute(select(Fact).where(Fact.member_id == me).order_by(Fact.id))).scalars().all()
     actors = (await tx.execute(select(ActorProposal).where(ActorProposal.member_id == me).order_by(ActorProposal.id))).scalars().all()
@@ -61,10 +65,12 @@ async def member_data(turn: Turn) -> dict[str, Any]:
         "roles": [roles_store.as_record(r, me) for r in await roles_store.of_member(tx, me)],
         # The network's current continuum phase names who set it last (forget-me: SET NULL).
         "continuum_phase_set_by_you": [{"phase": p.phase, "cycle": p.cycle, "set_at": p.set_at.isoformat()} for p in phases],
+        **await decisions.member_data(turn),
     }
 
 
 def member_data_line(turn: Turn, data: dict[str, Any]) -> str:
     line = turn.t("mydata_practices", facts=len(data["facts"]), actors=len(data["proposed_actors"]), intros=len(data["intros"]),
-                  journal=len(data["journal"]), prototypes=len(data["prototypes_owned"]))
+                  journal=len(data["journal"]), prototypes=len(data["prototypes_owned"])) + " " + turn.t(
+        "mydata_charter_vision", rules=len(data["charter_proposals"]), drafts=len(data["vision_drafts"]), votes=len(data["charter_and_vision_votes"]))
     return line + ("\n" + turn.t("mydata_roles", count=len(data["roles"])) if data["roles"] else "")

@@ -54,27 +54,42 @@ def ballot_messages(
             heading = catalog.t(lang, "themes_theme_heading", number=theme.position, label=theme.label, count=len(theme.answers))
             sections.append(ReportSection(heading, tuple(quotes)))
     report = Report(audience, catalog.t(lang, "themes_title", title=title, id=round_id), tuple(sections), (), lang)
+    labels = [(str(t.position), theme_label(catalog, lang, t, questions)) for t in themes]
+    prompt = dot_ballot(catalog, audience, lang, ballot_ref(round_id), catalog.t(lang, "themes_ballot", count=votes), catalog.t(lang, "themes_ballot_title", id=round_id), labels, votes, catalog.t(lang, "themes_hint", count=votes))
+    return [report, prompt]
+
+
+def dot_ballot(catalog: Catalog, audience: Audience, lang: str, ref: str, text: str, title: str, labels: Sequence[tuple[str, str]], votes: int, hint: str) -> Prompt:
+    """A dot-vote ballot: checkboxes on Slack (a multi-select past ten), a multi-select ChoiceSet
+    on Teams, numbered lines on the console. Also the charter's and the vision's (flows/decisions.py)."""
     ui = {
         "answer": catalog.t(lang, "ui_answer"),
         "submit": catalog.t(lang, "themes_submit"),
         "skip": catalog.t(lang, "ui_skip"),
         "placeholder": catalog.t(lang, "ui_placeholder"),
-        "hint": catalog.t(lang, "themes_hint", count=votes),
+        "hint": hint,
         "anonymous": "",
     }
-    prompt = Prompt(
-        audience=audience,
-        prompt_ref=ballot_ref(round_id),
-        kind="multi",
-        text=catalog.t(lang, "themes_ballot", count=votes),
-        title=catalog.t(lang, "themes_ballot_title", id=round_id),
-        language=lang,
-        options=tuple(Option(str(t.position), _short(theme_label(catalog, lang, t, questions), 75)) for t in themes),
-        max_choices=votes,
-        required=True,
-        ui=ui,
-    )
-    return [report, prompt]
+    options = tuple(Option(value, _short(label, 75)) for value, label in labels)
+    return Prompt(audience=audience, prompt_ref=ref, kind="multi", text=text, title=title, language=lang, options=options, max_choices=votes, required=True, ui=ui)
+
+
+def chosen_numbers(turn: Turn, value: str | list[str], available: Sequence[str], most: int, bad_key: str = "themes_bad_vote") -> list[str]:
+    """The option numbers a ballot's answer names (typed "1 3" or ticked), checked: each must be
+    on the ballot, at least one and at most `most` of them, each counted once."""
+    picked = value if isinstance(value, list) else _NUMBERS.findall(value)
+    wrong = [p for p in picked if str(p) not in available]
+    if wrong or not picked:
+        raise Refused(turn.t(bad_key, value=", ".join(map(str, wrong)) or "–", most=len(available)))
+    chosen = sorted({str(p) for p in picked}, key=int)
+    if len(chosen) > most:
+        raise Refused(turn.t("themes_too_many", count=most, given=len(chosen)))
+    return chosen
+
+
+def typed_numbers(text: str) -> bool:
+    """Whether a message is only numbers ("1 3", "2,4"): a typed vote, not words."""
+    return bool(_NUMBERS.search(text)) and not re.search(r"[^\d\s,;.]", text)
 
 
 async def record_votes(turn: Turn, round_text: str, value: str | list[str]) -> None:
@@ -87,21 +102,15 @@ async def record_votes(turn: Turn, round_text: str, value: str | list[str]) -> N
         raise Refused(turn.t("themes_closed", id=round_id))
     if not await digests.was_invited(turn.tx, round_id, turn.member.id):
         raise Refused(turn.t("themes_not_invited", id=round_id))
-    picked = value if isinstance(value, list) else _NUMBERS.findall(value)
     themes = {str(t.position): t for t in await digests.themes_of(turn.tx, round_id)}
-    wrong = [p for p in picked if str(p) not in themes]
-    if wrong or not picked:
-        raise Refused(turn.t("themes_bad_vote", value=", ".join(map(str, wrong)) or "–", most=len(themes)))
-    chosen = sorted({str(p) for p in picked}, key=int)
-    if len(chosen) > ballot.votes:
-        raise Refused(turn.t("themes_too_many", count=ballot.votes, given=len(chosen)))
+    chosen = chosen_numbers(turn, value, list(themes), ballot.votes)
     await digests.replace_votes(turn.tx, round_id, turn.member.id, [themes[p].id for p in chosen])
     turn.reply("themes_voted", id=round_id, numbers=", ".join(chosen), count=len(chosen))
 
 
 async def typed_votes(turn: Turn, text: str) -> bool:
     """Numbers typed on the console (or in a DM) answer the newest open ballot, if there is one."""
-    if not _NUMBERS.search(text) or re.search(r"[^\d\s,;.]", text):
+    if not typed_numbers(text):
         return False
     ballots = await digests.open_ballots_for(turn.tx, turn.member.id)
     if not ballots:

@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import JSON, Integer, String, Text, cast, column, delete, or_, select, table, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage import actions, digest_chunks, roles
+from storage import actions, decisions, digest_chunks, roles
 from storage.digests import forget_answers
 from storage.fanout import forget_invitee
 from storage.journey_erasure import texts_of as journey_texts
@@ -30,6 +30,7 @@ async def forget_member(session: AsyncSession, member: Member) -> dict[str, int]
     """
     answers = (await session.execute(select(Response.value_text).where(Response.member_id == member.id))).scalars().all()
     answers = [*answers, *await journey_texts(session, member.id)]  # facts, proposals, journal (cascade-deleted)
+    answers = [*answers, *await decisions.forget(session, member.id)]  # ground rules not kept, vision drafts, their dots
     user_id = member.key.rsplit(":", 1)[-1]
     # Short names and answers ("Al", "yes") would match inside other people's messages: the key
     # always counts, a name or user id from four characters, an answer from eight.

@@ -414,6 +414,92 @@ class Prototype(Base):
     # The outbox row of the next check-in to the owner, held back two weeks; moved on each update.
     check_in: Mapped[int | None] = mapped_column(Integer)
     level: Mapped[str | None] = mapped_column(String(20))  # level of network work (0016)
+
+
+# Charter and vision (issue 14, steps 3, 6 and 7): proposals and drafts, and the network's votes on them.
+
+
+class CharterRule(Base):
+    """Step 3: a ground rule for dialogue a member proposed; `kept` once the network voted for it.
+
+    The author is stored (my-data, forget-me, withdrawing one's own) but never shown: lists,
+    ballots and reports name no one. A kept rule is the network's and stays without its author
+    after forget-me; a rule still proposed or set aside goes with them."""
+
+    __tablename__ = "charter_rules"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    network_id: Mapped[int] = mapped_column(ForeignKey("networks.id", ondelete="CASCADE"), index=True)
+    member_id: Mapped[int | None] = mapped_column(ForeignKey("members.id", ondelete="SET NULL"), index=True)
+    text: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(10), default="proposed")  # proposed | kept | aside | removed
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    decided_at: Mapped[datetime | None] = mapped_column()
+
+
+class VisionDraft(Base):
+    """Steps 6-7: a member's draft of the network's vision; shown without its author, erased with them."""
+
+    __tablename__ = "vision_drafts"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    network_id: Mapped[int] = mapped_column(ForeignKey("networks.id", ondelete="CASCADE"), index=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"), index=True)
+    text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Decision(Base):
+    """A network's dot-vote on charter proposals or vision candidates (`votes` dots each)."""
+
+    __tablename__ = "decisions"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    network_id: Mapped[int] = mapped_column(ForeignKey("networks.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(10))  # charter | vision
+    votes: Mapped[int] = mapped_column(Integer, default=3)
+    status: Mapped[str] = mapped_column(String(10), default="open")  # open | closed
+    method: Mapped[str] = mapped_column(String(10))  # proposals | lemmas | llm
+    opened_at: Mapped[datetime] = mapped_column(default=utcnow)
+    closed_at: Mapped[datetime | None] = mapped_column()
+
+
+class DecisionOption(Base):
+    """One choice on a decision's ballot. A charter option is one proposal; a vision candidate is
+    a draft that stands for its group (`draft_id`, extractive) or a model's synthesis (no draft).
+    Either goes with the text it copies when its author is forgotten (cascade)."""
+
+    __tablename__ = "decision_options"
+    __table_args__ = (Index("ix_decision_options_decision", "decision_id", "position"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    decision_id: Mapped[int] = mapped_column(ForeignKey("decisions.id", ondelete="CASCADE"))
+    position: Mapped[int] = mapped_column(Integer)
+    text: Mapped[str] = mapped_column(Text)
+    drafts: Mapped[int] = mapped_column(Integer, default=1)  # how many drafts the candidate gathers
+    rule_id: Mapped[int | None] = mapped_column(ForeignKey("charter_rules.id", ondelete="CASCADE"))
+    draft_id: Mapped[int | None] = mapped_column(ForeignKey("vision_drafts.id", ondelete="CASCADE"))
+
+
+class DecisionVote(Base):
+    """One member's dot on one option: member data (my-data, forget-me)."""
+
+    __tablename__ = "decision_votes"
+    __table_args__ = (UniqueConstraint("option_id", "member_id"), Index("ix_decision_votes_member", "member_id"))
+    id: Mapped[int] = mapped_column(primary_key=True)
+    option_id: Mapped[int] = mapped_column(ForeignKey("decision_options.id", ondelete="CASCADE"))
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"))
+    voted_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class NetworkVision(Base):
+    """The vision the network chose (the newest is the current one): the network's, naming no one."""
+
+    __tablename__ = "network_visions"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    network_id: Mapped[int] = mapped_column(ForeignKey("networks.id", ondelete="CASCADE"), index=True)
+    text: Mapped[str] = mapped_column(Text)
+    votes: Mapped[int] = mapped_column(Integer, default=0)
+    voters: Mapped[int] = mapped_column(Integer, default=0)
+    chosen_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
 class LaunchChunk(Base):
     """Members of a round still to be invited (storage/fanout.py), a few hundred per row.
 

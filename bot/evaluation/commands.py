@@ -6,7 +6,7 @@ sees an individual's answers here.
 
 from __future__ import annotations
 
-from bot.evaluation import digest_commands
+from bot.evaluation import digest_commands, vision
 from bot.evaluation.report import Reporter, ReportRequest
 from bot.evaluation.summariser import ReportSummariser
 from bot.settings import Settings
@@ -35,3 +35,4 @@ def register(config: EngineConfig, settings: Settings, db: Database) -> None:
     config.summariser = ReportSummariser(reporter)
     config.extra_help.extend(("report_help", "report_help_actions"))
     digest_commands.register(config, reporter)
+    vision.register(config, reporter.synthesiser)

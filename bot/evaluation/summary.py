@@ -17,7 +17,7 @@ from bot.evaluation.stats import Summary, welch_change
 from bot.evaluation.trend_report import ORDER
 from flows.messages import Report, ReportSection
 from flows.rounds_listing import listed_rounds, round_line
-from storage import actions as store
+from storage import actions as store, decisions
 from storage.models import utcnow
 from storage.privacy import too_small
 
@@ -76,6 +76,9 @@ async def build(ctx: ReportContext, rounds: Sequence[queries.RoundInfo]) -> Repo
         ReportSection(ctx.t("report_attention_heading"), tuple(_attention(ctx, ordered, lines, counts.overdue))),
         await _rounds(ctx),
     ]
+    ours = await _charter_and_vision(ctx)
+    if ours is not None:
+        sections.insert(1, ours)
     # A network known only by its workspace or tenant id is not named by it.
     unnamed = ctx.network.name == ctx.network.key.split(":", 1)[-1]
     title = ctx.t("report_summary_title") if unnamed else f"{ctx.t('report_summary_title')} — {ctx.network.name}"
@@ -101,6 +104,19 @@ def _attention(ctx: ReportContext, rounds: Sequence[queries.RoundInfo], lines: S
     if overdue:
         found.append(ctx.t("report_attention_overdue", count=overdue))
     return found or [ctx.t("report_attention_none")]
+
+
+async def _charter_and_vision(ctx: ReportContext) -> ReportSection | None:
+    """The vision and ground rules the network chose (steps 3, 6, 7): its own, naming no one."""
+    vision = await decisions.vision(ctx.tx, ctx.network.id)
+    kept = await decisions.rules(ctx.tx, ctx.network.id, ("kept",))
+    if vision is None and not kept:
+        return None
+    lines = [ctx.t("report_vision_line", text=vision.text)] if vision else []
+    if kept:
+        lines.append(ctx.t("report_charter_intro", count=len(kept)))
+        lines += [f"  {number}. {rule.text}" for number, rule in enumerate(kept, start=1)]
+    return ReportSection(ctx.t("report_charter_vision_heading"), tuple(lines))
 
 
 async def _rounds(ctx: ReportContext) -> ReportSection:

@@ -72,10 +72,11 @@ def words(text: str, languages: tuple[str, ...], lemmatise: bool = True) -> set[
     return found
 
 
-def group_answers(answers: Sequence[str], languages: tuple[str, ...], minimum: int, lemmatise: bool = True) -> list[Group]:
+def group_answers(answers: Sequence[str], languages: tuple[str, ...], minimum: int, lemmatise: bool = True, ignore: frozenset[str] = frozenset()) -> list[Group]:
     """Themes of one question's answers, largest first; each holds at least `minimum` answers.
-    `languages`: those the answers may be in, the network's first."""
-    bags = [words(a, languages, lemmatise) for a in answers]
+    `languages`: those the answers may be in, the network's first; `ignore`: lemmas that are not
+    to make a theme (words nearly every answer shares, bot/evaluation/vision_candidates.py)."""
+    bags = [words(a, languages, lemmatise) - ignore for a in answers]
     if lemmatise:
         _warm.update(languages)  # loaded by now
     left = set(range(len(answers)))

@@ -92,9 +92,9 @@ class Recorder:
         return None
 
 
-async def traces(core: Core) -> dict[str, int]:
+async def traces(core: Core, needles: tuple[str, ...] = NEEDLES) -> dict[str, int]:
     """Hits of each needle: in the SQLite file and its WAL, or in every PostgreSQL table's rows."""
-    hits = dict.fromkeys(NEEDLES, 0)
+    hits = dict.fromkeys(needles, 0)
     if core.db.dialect == "sqlite":
         path = Path(make_url(core.db.url).database or "")
         blobs = [p.read_bytes() for p in (path, Path(f"{path}-wal")) if p.exists()]
@@ -105,7 +105,7 @@ async def traces(core: Core) -> dict[str, int]:
             for table in tables:
                 rows = (await tx.execute(text(f'SELECT CAST(row_to_json(t) AS text) FROM "{table}" t'))).scalars().all()
                 blobs.append("\n".join(rows).encode())
-    for needle in NEEDLES:
+    for needle in needles:
         hits[needle] = sum(blob.count(form) for blob in blobs for form in forms(needle))
     return hits
 

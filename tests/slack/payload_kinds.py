@@ -1,5 +1,6 @@
 """One payload of every kind the Slack adapter sends, in one language: each step kind, the answered
-message, the modal, App Home for a member and a coordinator, reports, help and notices. Collected
+message, the modal, App Home for a member and a coordinator, reports, help and notices, the
+charter's and the vision's ballots. Collected
 from the whole bot driven through the strict fake (so each has passed its rules) plus the prompt
 layouts only a flow could produce (a select, checkboxes, a multi-select)."""
 
@@ -81,6 +82,17 @@ async def drive(slack: SlackHarness) -> None:
     text_prompt = next(c for c in slack.posts_to("DBEN") if any(e.get("action_id") == "yh_open" for b in c.args.get("blocks") or () if b["type"] == "actions" for e in b["elements"]))
     opener = next(e for b in text_prompt.args["blocks"] if b["type"] == "actions" for e in b["elements"])
     await slack.interaction(slack.block_action("UBEN", "DBEN", text_prompt.result["ts"], {"action_id": "yh_open", "block_id": "yho|x", "type": "button", "value": opener["value"]}))
+    # The charter's and the vision's ballots (checkboxes after their options in full), and the
+    # open vote in App Home.
+    await slack.command('charter propose "We listen to the end <before> we answer & *then* speak"', user="UANNA")
+    await slack.command('charter propose "Every sector speaks before we decide"', user="UBEN")
+    await slack.command("charter vote")
+    await slack.command('vision draft "One contact is enough for every client"', user="UANNA")
+    await slack.command('vision draft "The city & the firms plan <services> together"', user="UBEN")
+    await slack.command("vision vote")
+    assert slack.core.config.after_commit is not None
+    await slack.core.config.after_commit.wait()
+    await slack.deliver()
     events = payload("events.json")
     await slack.event(events["app_home_opened"], "Ev0A1HOMECOORD")
     await slack.event(dict(events["app_home_opened"], user="UBEN"), "Ev0A1HOMEBEN")
