@@ -41,15 +41,9 @@ class Point:
     round_id: int | None = None
 
 
-# A source of knowledge-sharing ties besides the network map: (tx, network id, rounds the reader
-# sees) -> points. The `partners` flow plugs in here (register_knowledge_source) once it is merged,
-# so this module never imports it.
+# A source of knowledge-sharing ties besides the network map: (session, network id, the rounds the
+# reader sees, threshold) -> points. `outcomes_report.KNOWLEDGE_SOURCES` names them.
 KnowledgeSource = Callable[[AsyncSession, int, Sequence[RoundInfo], int], Awaitable[list[Point]]]
-KNOWLEDGE_SOURCES: dict[str, KnowledgeSource] = {}
-
-
-def register_knowledge_source(name: str, source: KnowledgeSource) -> None:
-    KNOWLEDGE_SOURCES[name] = source
 
 
 def knowledge_ties(answers: Iterable[tuple[int | None, Sequence[str]]], keys: Mapping[int, str]) -> tuple[int, int]:

@@ -9,13 +9,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from bot.evaluation import outcome_chart, queries
+from bot.evaluation import outcome_chart, partners, queries
 from bot.evaluation.action_report import by_month, tally
 from bot.evaluation.context import ReportContext
 from bot.evaluation.outcome_chart import Panel
 from bot.evaluation.outcomes_data import (
     ADOPTED,
-    KNOWLEDGE_SOURCES,
+    KnowledgeSource,
     WE_SPIRIT,
     Newcomers,
     Point,
@@ -42,6 +42,10 @@ async def build(ctx: ReportContext, rounds: Sequence[queries.RoundInfo]) -> Repo
         raise ArgumentError("report_no_outcomes")
     return report
 
+
+# Knowledge-sharing ties from other flows than the network map, by name (the label is the
+# catalogue's report_outcomes_source_<name>).
+KNOWLEDGE_SOURCES: dict[str, KnowledgeSource] = {"partners": partners.knowledge_points}
 
 def day(ctx: ReportContext, moment: datetime) -> str:
     return ctx.t("rounds_date", day=moment.day, month=moment.month, year=moment.year)
@@ -98,7 +102,7 @@ def _knowledge_lines(ctx: ReportContext, ties: Sequence[Point], plugged: dict[st
     for name, points in plugged.items():
         label = ctx.t(f"report_outcomes_source_{name}") if f"report_outcomes_source_{name}" in ctx.config.catalog.keys() else name
         lines.extend(
-            ctx.t("report_outcomes_source_line", source=label, date=day(ctx, p.when), value=ctx.num(p.value), n=p.n) for p in points if p.value is not None
+            ctx.t("report_outcomes_source_line", source=label, date=day(ctx, p.when), value=ctx.num(p.value, 0), n=p.n) for p in points if p.value is not None
         )
     return lines + item_lines(ctx, ctx.t("report_outcomes_adopted"), adopted)
 

@@ -15,6 +15,7 @@ from statistics import fmean
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.evaluation.outcomes_data import Point
 from bot.evaluation.queries import RoundInfo
 from storage.models import Member, Response
 from storage.pair_privacy import NETWORK, Atom, CellKey, cells_of, decide, raters_of
@@ -154,3 +155,15 @@ async def history(tx: AsyncSession, rounds: Sequence[RoundInfo], threshold: int)
         earlier = [f.rater_sets for f in done if not f.info.anonymous] if not info.anonymous else []
         done.append(figures(info, await ratings(tx, info.id), threshold, earlier))
     return done
+
+
+async def knowledge_points(tx: AsyncSession, network_id: int, rounds: Sequence[RoundInfo], threshold: int) -> list[Point]:
+    """The outcome "knowledge spreads" as the partners rounds see it: per closed round, how many
+    rated relations between organisations share information. Read off the network's own figure,
+    which passed the same rules as every other (a round whose network figure is hidden gives None)."""
+    points = []
+    for figures_ in await history(tx, rounds, threshold):
+        network = figures_.network
+        value = None if network is None else float(round(network.ways["information"] * network.ratings))
+        points.append(Point(figures_.info.opens_at, value, network.raters if network else 0, figures_.info.id))
+    return points

@@ -128,13 +128,11 @@ async def test_a_plugged_in_source_adds_its_knowledge_ties(console, monkeypatch:
     async def partners(tx, network_id, rounds, threshold):  # type: ignore[no-untyped-def]
         return [outcomes_data.Point(START + timedelta(days=30), 12.0, 9)]
 
-    monkeypatch.setattr(outcomes_data, "KNOWLEDGE_SOURCES", {})
-    outcomes_data.register_knowledge_source("partners", partners)
     from bot.evaluation import outcomes_report
 
-    monkeypatch.setattr(outcomes_report, "KNOWLEDGE_SOURCES", outcomes_data.KNOWLEDGE_SOURCES)
+    monkeypatch.setattr(outcomes_report, "KNOWLEDGE_SOURCES", {"partners": partners})
     text = text_of(the_report(await console.command("alice", "report outcomes")))
-    assert "partners, 2026-02-09: 12.0 (9 answers)" in text
+    assert "Relations between organisations that share information (partners rounds), 2026-02-09: 12 (9 answers)" in text
 
 
 async def test_report_outcomes_with_nothing_yet_and_in_finnish(console) -> None:  # type: ignore[no-untyped-def]

@@ -107,6 +107,11 @@ async def test_five_members_of_three_organisations_get_a_finnish_report_with_sma
     assert isinstance(chart, Chart) and chart.png.startswith(PNG)
     assert "luottamuksen mukaan värjättyjä pareja 1, piilotettuja pareja 2" in chart.alt_text
     assert "Yritys Oy –" not in chart.alt_text and "– Yritys Oy" not in chart.alt_text
+    # The outcome "knowledge spreads" counts the round's relations that share information (every
+    # rating above answered "1,3": sharing information and joint work), off the network's figure.
+    outcomes = text_of(report_of(await console.command("bea", "report outcomes")))
+    line = next((l for l in outcomes.splitlines() if "Organisaatioiden väliset suhteet, joissa jaetaan tietoa" in l), outcomes)
+    assert line.endswith(": 7 (5 vastausta)"), line
 
 
 async def test_the_questions_name_each_organisation_chosen_and_refuse_ones_own(finnish: Core) -> None:
