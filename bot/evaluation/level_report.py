@@ -21,7 +21,7 @@ from bot.evaluation.context import ReportContext
 from bot.evaluation.round_report import measure_name
 from bot.evaluation.trend_report import ORDER
 from flows.arguments import ArgumentError
-from flows.levels import LEVELS, NONE, key as level_key, ordered
+from flows.levels import NONE, key as level_key, ordered
 from flows.messages import Report, ReportSection
 from storage import actions as action_store
 from storage.models import Prototype, Role
