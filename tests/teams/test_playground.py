@@ -104,7 +104,13 @@ async def test_a_member_goes_through_welcome_help_pulse_checkin_and_report(playg
     await pg.wait_for(lambda: any(m.card and "Welcome" in _texts(m.card) for m in pg.in_chat(chat)), what="the welcome")
 
     await pg.say(chat, "help")
-    await pg.wait_for(lambda: any(m.card and "checkin" in _texts(m.card) for m in pg.in_chat(chat)), what="the help card")
+    help_card = await pg.wait_for(lambda: next((m for m in pg.in_chat(chat) if m.card and "checkin" in _texts(m.card)), None), what="the help card")
+    # Its buttons are commands: "All commands" brings the whole grammar, as `help all` would.
+    buttons = {a["title"]: a["data"] for a in help_card.card["actions"] if "yhdessa_command" in a.get("data", {})}  # type: ignore[index]
+    assert len(buttons) == 5 and buttons["All commands"] == {"yhdessa_command": "help all"}, buttons
+    await pg.press(chat, help_card, buttons["All commands"])
+    grammar = await pg.wait_for(lambda: next((m for m in pg.in_chat(chat) if "reflect start" in m.text), None), what="help all")
+    assert "\n\n" in grammar.text and "&lt;command&gt;" in grammar.text and "<command>" not in grammar.text  # paragraphs kept, placeholders escaped
 
     await pg.say(chat, "pulse start")
     first = await pg.wait_for(lambda: _card_with_submit(pg.in_chat(chat)), what="the first pulse card")
