@@ -12,6 +12,7 @@ from sqlalchemy import select
 from flows.arguments import ArgumentError, parse_id
 from flows.map_ties import SECTORS, latest_map, sector_pair_ties
 from flows.turn import Turn
+from flows.welcome import is_unnamed
 from storage import repository as repo
 from storage.models import ActorProposal, Member, utcnow
 
@@ -112,7 +113,8 @@ async def actor(turn: Turn, words: list[str]) -> None:
             raise ArgumentError("actor_unknown", value=words[1])
         lang = words[2].lower() if len(words) > 2 and words[2].lower() in ("fi", "sv", "en") else turn.network.language
         reason = proposal.reason or (turn.catalog.t(lang, "actor_reason_sector", sector=turn.catalog.t(lang, f"sector_{proposal.sector}")) if proposal.sector else turn.catalog.t(lang, "actor_reason_default"))
-        invitation = turn.catalog.t(lang, "actor_invitation", name=proposal.name, network=turn.network.name, reason=reason)
+        network = turn.catalog.t(lang, "network_name_placeholder") if is_unnamed(turn.network.name, turn.network.key) else turn.network.name
+        invitation = turn.catalog.t(lang, "actor_invitation", name=proposal.name, network=network, reason=reason)
         proposal.status, proposal.invited_at = "invited", utcnow()
         await repo.audit(turn.tx, turn.network.id, turn.member.key, "actor_invited", proposal=proposal.id)
         turn.reply_text(turn.t("actor_invite_text", name=proposal.name) + "\n\n" + invitation)

@@ -7,6 +7,7 @@ from flows.arguments import ArgumentError, parse_audience
 from flows.definition import LANGUAGES
 from flows.messages import Audience, Notice
 from flows.turn import Turn
+from flows.welcome import is_unnamed
 from storage import repository as repo
 
 
@@ -56,7 +57,7 @@ async def network(turn: Turn, words: list[str]) -> None:
         channel = turn.network.report_channel
         turn.reply(
             "network_show",
-            name=turn.network.name,
+            name=turn.t("network_unnamed") if is_unnamed(turn.network.name, turn.network.key) else turn.network.name,
             language=turn.network.language,
             timezone=turn.network.timezone,
             channel=channel.rsplit(":", 1)[-1] if channel else turn.t("network_no_channel"),

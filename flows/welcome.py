@@ -50,10 +50,15 @@ def welcome(turn: Turn) -> Notice:
     return welcome_notice(turn.config, turn.lang, turn.network.key, turn.network.name, turn.member.key)
 
 
+def is_unnamed(network_name: str, network_key: str) -> bool:
+    """A network known only by its workspace or tenant id is not named: "Welcome to T0TEAM" (or to a
+    Teams tenant's GUID) says nothing, so such a name is never shown."""
+    return network_name == network_key.split(":", 1)[-1]
+
+
 def welcome_notice(config: EngineConfig, lang: str, network_key: str, network_name: str, member_key: str) -> Notice:
     """The welcome, from what the answer turn knows too (flows/answer_turn.py welcomes a first click)."""
-    # A network known only by its workspace or tenant id is not named: "Welcome to T0TEAM" says nothing.
-    unnamed = network_name == network_key.split(":", 1)[-1]
+    unnamed = is_unnamed(network_name, network_key)
     t = config.catalog.t
     hello = t(lang, "welcome_hello_unnamed") if unnamed else t(lang, "welcome_hello", network=network_name)
     text = hello + "\n" + t(lang, "welcome_intro", threshold=config.anonymity_threshold)

@@ -19,7 +19,6 @@ PLATFORM = "teams"
 # Some local clients and tests send no tenant; they all share one local network.
 LOCAL_TENANT = "local"
 COMMAND_WORDS = ("yhdessa", "yhdessä")
-DEFAULT_NETWORK_NAME = "Microsoft Teams"  # a product name, the same in every language
 COMMAND_KEY = "yhdessa_command"  # the submit data of a command button (cards.COMMAND_KEY)
 _AT_TAG = re.compile(r"<at>[^<]*</at>", re.IGNORECASE)
 _HTML_TAG = re.compile(r"<[^>]+>")
@@ -68,11 +67,13 @@ def tenant_of(activity: Activity) -> str:
 
 
 def network_of(activity: Activity) -> NetworkRef:
-    """The tenant's network, named after the team when the activity comes from one (Teams gives no
-    tenant display name without Graph rights), so nobody is welcomed to a GUID."""
+    """The tenant's network, named after the team when the activity comes from one. Teams gives no
+    tenant display name without Graph rights, so outside a team the network has no name yet: the
+    engine then says "the network" (never the tenant's GUID, nor "Welcome to Microsoft Teams!" as a
+    stand-in name did) and takes the first team's name when the bot is added to one."""
     data = activity.channel_data if isinstance(activity.channel_data, dict) else {}
     team = (data.get("team") or {}).get("name") if isinstance(data.get("team"), dict) else None
-    return NetworkRef(PLATFORM, tenant_of(activity), str(team) if team else DEFAULT_NETWORK_NAME)
+    return NetworkRef(PLATFORM, tenant_of(activity), str(team).strip() or None if team else None)
 
 
 def member_ref(tenant: str, account: ChannelAccount) -> MemberRef:

@@ -3,12 +3,16 @@
 It records every call the bot makes (sends, replies, updates, createConversation), answers them
 as the real service does, serves a roster, and can be told to fail the next sends with 429/5xx.
 
-It refuses at least what Microsoft's Agents Playground (0.2.28) refuses, as measured against it:
-`"id": null` (which the SDK's proactive send used to carry), no `type`, or a message with neither
-text nor attachments get `400 BadArgument "Invalid input"`. It is stricter where the Playground
-lets a body through that a careful sender never sends: any other JSON `null` (the Playground
-accepted `"locale": null`) and an empty `text` with no attachments (the Playground answered 202)
-are refused too, and a body over 100 KB gets `413 MessageSizeTooBig` (Teams' message limit).
+It refuses at least what Microsoft's Agents Playground (0.2.28) refuses, as measured against it
+(tests/teams/test_playground.py sends the same bodies to both and checks it): `"id": null` (which
+the SDK's proactive send used to carry) and other nulls, no `type`, a `textFormat` or
+`attachmentLayout` that is empty or unknown, a `conversation` without an id and an attachment
+without content get `400 BadArgument`; a message with neither text nor attachments gets
+`400 BadSyntax`. It is stricter where the Playground lets a body through that a careful sender never
+sends: every JSON `null` (the Playground accepted `"locale": null`), an empty `text` with no
+attachments (the Playground answered 202 and showed nothing) and an attachment without a content
+type (202, dropped) are refused too, and a body over 100 KB gets `413 MessageSizeTooBig` (Teams'
+message limit).
 """
 
 from __future__ import annotations
@@ -93,7 +97,7 @@ class FakeConnector:
     async def _record(self, request: web.Request, kind: str) -> tuple[Call, web.Response | None]:
         raw = await request.read() if request.can_read_body else b""
         body = json.loads(raw) if raw else {}
-        problem = _refusal(kind, raw, body)
+        problem = refusal(kind, raw, body)
         if problem is not None:
             call = Call(kind, request.match_info.get("cid"), request.match_info.get("aid"), body, problem[0], request.headers.get("Authorization"))
             self.calls.append(call)
@@ -134,6 +138,48 @@ class FakeConnector:
     async def _members(self, request: web.Request) -> web.Response:
         call, _ = await self._record(request, "members")
         return web.json_response(self.roster.get(call.conversation or "", []))
+
+
+MAX_BODY_BYTES = 100_000
+
+
+def _has_null(value: Any) -> bool:
+    if value is None:
+        return True
+    if isinstance(value, dict):
+        return any(_has_null(v) for v in value.values())
+    if isinstance(value, list):
+        return any(_has_null(v) for v in value)
+    return False
+
+
+TEXT_FORMATS = ("plain", "markdown", "xml")
+ATTACHMENT_LAYOUTS = ("list", "carousel")
+
+
+def _bad_attachment(attachment: Any) -> bool:
+    return not isinstance(attachment, dict) or not attachment.get("contentType") or ("content" not in attachment and "contentUrl" not in attachment)
+
+
+def refusal(kind: str, raw: bytes, body: dict[str, Any]) -> tuple[int, str, str] | None:
+    """Why the Bot Connector would refuse this call: (status, code, message), or None."""
+    if kind not in ("send", "reply", "update"):
+        return None
+    if len(raw) > MAX_BODY_BYTES:
+        return 413, "MessageSizeTooBig", "Message size too big"
+    if not isinstance(body, dict) or _has_null(body) or not body.get("type"):
+        return 400, "BadArgument", "Invalid input"
+    if "textFormat" in body and body["textFormat"] not in TEXT_FORMATS:
+        return 400, "BadArgument", "Invalid enum value. Expected 'markdown' | 'plain' | 'xml'"
+    if "attachmentLayout" in body and body["attachmentLayout"] not in ATTACHMENT_LAYOUTS:
+        return 400, "BadArgument", "Invalid input"
+    if "conversation" in body and not (isinstance(body["conversation"], dict) and body["conversation"].get("id")):
+        return 400, "BadArgument", "Invalid input"
+    if not isinstance(body.get("attachments", []), list) or any(_bad_attachment(a) for a in body.get("attachments", [])):
+        return 400, "BadArgument", "Invalid"
+    if body["type"] == "message" and not body.get("text") and not body.get("attachments"):
+        return 400, "BadSyntax", "Activity must include non empty 'text' field or at least 1 attachment"
+    return None
 
 
 MAX_BODY_BYTES = 100_000

@@ -21,6 +21,7 @@ from sqlalchemy import func, select
 
 from storage.models import HeldAnswer, MemberSession, OutboxMessage, Response
 from tests.conftest import make_settings
+from tests.teams.fake_connector import refusal
 from tests.teams.playground import ChatMessage, Playground
 from tests.teams.test_teams_http import count
 from tests.teams.wire import live_bot
@@ -103,7 +104,13 @@ async def test_a_member_goes_through_welcome_help_pulse_checkin_and_report(playg
     await pg.wait_for(lambda: any(m.card and "Welcome" in _texts(m.card) for m in pg.in_chat(chat)), what="the welcome")
 
     await pg.say(chat, "help")
-    await pg.wait_for(lambda: any(m.card and "checkin" in _texts(m.card) for m in pg.in_chat(chat)), what="the help card")
+    help_card = await pg.wait_for(lambda: next((m for m in pg.in_chat(chat) if m.card and "checkin" in _texts(m.card)), None), what="the help card")
+    # Its buttons are commands: "All commands" brings the whole grammar, as `help all` would.
+    buttons = {a["title"]: a["data"] for a in help_card.card["actions"] if "yhdessa_command" in a.get("data", {})}  # type: ignore[index]
+    assert len(buttons) == 5 and buttons["All commands"] == {"yhdessa_command": "help all"}, buttons
+    await pg.press(chat, help_card, buttons["All commands"])
+    grammar = await pg.wait_for(lambda: next((m for m in pg.in_chat(chat) if "reflect start" in m.text), None), what="help all")
+    assert "\n\n" in grammar.text and "&lt;command&gt;" in grammar.text and "<command>" not in grammar.text  # paragraphs kept, placeholders escaped
 
     await pg.say(chat, "pulse start")
     first = await pg.wait_for(lambda: _card_with_submit(pg.in_chat(chat)), what="the first pulse card")
@@ -154,3 +161,51 @@ async def test_pulse_start_with_a_mention_in_a_team_channel_and_a_group_chat(pla
         await pg.wait_for(lambda: len(_prompted(pg, conversation)) > len(members), what="a card for every member")
     assert pg.refused() == []
     assert await count(core, OutboxMessage, OutboxMessage.status == "dead") == 0
+
+
+# Bodies a sender might produce; the Playground's verdict on each is measured, not assumed.
+_CARD = {"contentType": "application/vnd.microsoft.card.adaptive", "content": {"type": "AdaptiveCard", "version": "1.5", "body": []}}
+BODIES: list[dict[str, object]] = [
+    {"type": "message", "text": "hi"},
+    {"type": "message", "id": None, "text": "hi"},  # what the SDK's proactive send carried
+    {"type": "message", "locale": None, "text": "hi"},
+    {"type": "message", "entities": None, "text": "hi"},
+    {"type": "message", "text": None, "attachments": [_CARD]},
+    {"type": "message", "text": ""},
+    {"type": "message"},
+    {"type": "message", "attachments": []},
+    {"text": "hi"},
+    {"type": "", "text": "hi"},
+    {"type": "message", "text": "hi", "textFormat": ""},
+    {"type": "message", "text": "hi", "textFormat": "html"},
+    {"type": "message", "text": "hi", "textFormat": "markdown"},
+    {"type": "message", "text": "hi", "attachmentLayout": ""},
+    {"type": "message", "text": "hi", "attachmentLayout": "grid"},
+    {"type": "message", "text": "hi", "conversation": {}},
+    {"type": "message", "text": "hi", "summary": "", "inputHint": "", "locale": ""},
+    {"type": "message", "attachments": [_CARD]},
+    {"type": "message", "attachments": [{"contentType": "application/vnd.microsoft.card.adaptive"}]},
+    {"type": "message", "attachments": [{"contentType": "application/vnd.microsoft.card.adaptive", "content": None}]},
+    {"type": "message", "text": "hi", "attachments": [{"contentType": "", "content": {}}]},
+]
+
+
+async def test_the_fake_connector_refuses_everything_the_playground_refuses(playground: tuple[Core, Playground]) -> None:
+    """The fast tests' fake Bot Connector is checked against the Playground: for each body, a
+    refusal by the Playground is a refusal by the fake (which may refuse more, never less)."""
+    _, pg = playground
+    url = f"{pg.url}/_connector/v3/conversations/{pg.personal_chat}/activities"
+    assert pg.session is not None
+    async with pg.session.post(url, json={"type": "message", "text": "to update"}) as response:
+        original = (await response.json())["id"]
+    verdicts = []
+    for body in BODIES:
+        for kind, method, target in (("send", "POST", url), ("update", "PUT", f"{url}/{original}")):
+            async with pg.session.request(method, target, json=body) as response:
+                # 202 with no id: accepted but not shown, which a careful sender never wants either.
+                shown = response.status in (200, 201) and "id" in (await response.json(content_type=None) or {})
+            fake = refusal(kind, json.dumps(body).encode(), body)
+            verdicts.append((kind, json.dumps(body), shown, fake))
+    assert [v for v in verdicts if not v[2] and v[3] is None] == []  # refused or dropped there, refused here
+    assert any(v[2] and v[3] is None for v in verdicts)  # and the fake still takes a good body
+    assert sum(not v[2] for v in verdicts) >= 20  # the corpus does probe refusals

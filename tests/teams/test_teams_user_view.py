@@ -37,6 +37,27 @@ async def test_a_member_is_welcomed_once_to_the_team_not_a_guid(teams_core: Core
     assert TENANT not in dora[0] and TENANT not in alice[0]
 
 
+async def test_outside_a_team_the_network_is_unnamed_until_a_team_names_it(teams_core: Core, connector: FakeConnector) -> None:  # noqa: F811
+    """Installed in a personal chat first, Teams gives no name: the welcome says "the network", not
+    the tenant's GUID nor "Welcome to Microsoft Teams!"; the first team the bot joins names it."""
+    team = "19:team@thread.tacv2"
+    connector.roster[team] = [user("dora")]
+    async with live_bot(teams_core) as bot:
+        assert await bot.post(personal_install(connector.url, "alice")) == 202
+        assert await bot.post(personal_message(connector.url, "coco", "network show")) == 202
+        await drain(teams_core)
+        before = _texts(connector, personal_conversation("coco"))[-1]
+        assert await bot.post(team_install(connector.url, "coco")) == 202
+        assert await bot.post(personal_message(connector.url, "coco", "network show")) == 202
+        await drain(teams_core)
+    [alice] = [t for t in _texts(connector, personal_conversation("alice")) if "Welcome" in t]
+    [dora] = [t for t in _texts(connector, f"a:chat-{user('dora')['id']}") if "Welcome" in t]
+    assert "Welcome to the network!" in alice and "Microsoft Teams" not in alice and TENANT not in alice
+    assert "Welcome to Network!" in dora
+    assert "without a name yet" in before and TENANT not in before
+    assert "Network Network:" in _texts(connector, personal_conversation("coco"))[-1]
+
+
 async def test_members_list_shows_the_key_and_first_contact_is_logged(teams_core: Core, connector: FakeConnector, caplog: pytest.LogCaptureFixture) -> None:  # noqa: F811
     with caplog.at_level(logging.INFO, logger="adapters.teams.references"):
         async with live_bot(teams_core) as bot:
