@@ -130,6 +130,16 @@ async def _network_life(console: Console, lang: str) -> list[Outbound]:
     for who, command in (("bob", "stage"), ("alice", "stage next"), ("alice", "stage next confirm"), ("bob", "journal"), ("alice", "journey")):
         await run(who, command)
     await run("alice", 'fact add "Kunnat: 12 – kommuner – municipalities"')
+    await run("alice", "phase set 2")  # the continuum's announcement to everyone
+    await run("alice", 'role add "Kokoaa asialistan – dagordning – the agenda" --owner bob')
+    await run("bob", "role list")
+    for who, rule in (("alice", "Kuuntelemme loppuun – vi lyssnar – we listen"), ("bob", "Puhumme omasta puolestamme – vi talar för oss själva – we speak for ourselves")):
+        await run(who, f'charter propose "{rule}"')
+    await run("alice", "charter vote")
+    ballot = next(m for m in reversed(sent) if isinstance(m, Prompt) and m.prompt_ref.startswith("decide:"))
+    for who in PEOPLE:
+        sent.extend(await console.answer(who, ballot.prompt_ref, [ballot.options[0].value]))
+    await run("alice", "charter vote close")
     for command in ("fact list", "rounds", "report", "report 1 --by sector", "report trends", "report network", "report actions", "report summary", "members list", "my-data"):
         await run("alice", command)
     return sent
@@ -144,7 +154,7 @@ async def _reports_with_history(url: str, tmp_path: Path, lang: str) -> list[Out
             await fill_demo(core, member("alice"))
             console = Console(core)
             sent = await console.command("alice", f"/yhdessa lang {lang}")
-            for command in ("report trends", "report network", "report summary", "report 1 --by sector", "report 20"):
+            for command in ("report trends", "report network", "report summary", "report 1 --by sector", "report 20", "report levels", "report journey", "report factors", "report outcomes", "report partners"):
                 sent.extend(await console.command("alice", f"/yhdessa {command}"))
             await core.config.after_commit.wait()
             return [*sent, *await _outbox(console)]
