@@ -11,7 +11,7 @@ from typing import Any
 import yaml
 
 from bot.app import Core
-from flows.definition import Flow
+from flows.definition import Flow, Step
 from flows.events import MemberRef, NetworkRef
 from storage import repository as repo
 from storage.models import Action, Member, MemberSession, Network, Response, Round, utcnow
@@ -21,6 +21,12 @@ SECTORS = ("public", "private", "third")
 # How the demo network feels, per dimension: a start level and a monthly drift (the network matures).
 BASELINE = {"knowing": (3.0, 0.12), "trust": (3.3, 0.08), "commitment": (3.1, 0.05)}
 SECTOR_TILT = {"public": 0.1, "private": -0.3, "third": 0.3}
+# The answers' structure, so that a scale's alpha is believable (about 0.6-0.9), not near 1: each
+# member has a general outlook shared by all dimensions and a lasting view of each dimension; each
+# round adds the mood of the moment; each item has its own loading, bias and noise, and the
+# reverse-worded items load more weakly (people read them less carefully).
+GENERAL_SD, SPECIFIC_SD, OCCASION_SD = 0.5, 0.45, 0.35
+LOADING, ITEM_NOISE, ITEM_BIAS_SD, REVERSED_LOADING = (0.8, 1.1), (0.45, 0.65), 0.2, 0.7
 
 
 async def fill_demo(core: Core, coordinator: MemberRef, members: int = 30, months: int = 6, seed: int = 7) -> str:
@@ -35,16 +41,17 @@ async def fill_demo(core: Core, coordinator: MemberRef, members: int = 30, month
         now = utcnow()
         start = now - timedelta(days=30 * months)
         counts = {"rounds": 0, "answers": 0}
+        traits: dict[tuple[int, str], float] = {}  # (member, dimension or "" for general) -> lasting view
         for month in range(months):
             opened = start + timedelta(days=30 * month)
-            counts["answers"] += await _round(tx, core, network, people, core.flows["pulse"], opened, rng, month, data)
+            counts["answers"] += await _round(tx, core, network, people, core.flows["pulse"], opened, rng, month, data, traits)
             for week in (0, 14):
-                counts["answers"] += await _round(tx, core, network, people, core.flows["checkin"], opened + timedelta(days=week + 3), rng, month, data)
+                counts["answers"] += await _round(tx, core, network, people, core.flows["checkin"], opened + timedelta(days=week + 3), rng, month, data, traits)
             if month % 2 == 1:
                 flow = core.flows[f"reflection-{1 + (month // 2) % 4}"]
-                counts["answers"] += await _round(tx, core, network, people, flow, opened + timedelta(days=10), rng, month, data)
+                counts["answers"] += await _round(tx, core, network, people, flow, opened + timedelta(days=10), rng, month, data, traits)
             counts["rounds"] += 4 if month % 2 == 1 else 3
-        counts["answers"] += await _round(tx, core, network, people, core.flows["network-map"], now - timedelta(days=7), rng, months, data)
+        counts["answers"] += await _round(tx, core, network, people, core.flows["network-map"], now - timedelta(days=7), rng, months, data, traits)
         counts["rounds"] += 1
         _actions(tx, network, people, start, now, rng, data)
         network.u_stage = max(network.u_stage, min(10, 1 + months // 2))
@@ -95,19 +102,31 @@ def _actions(tx: Any, network: Network, people: list[Member], start: datetime, n
                       due_at=due, created_at=made, closed_at=closed, reminders_sent=2 if due < now else 0))
 
 
-def _score(rng: random.Random, level: float, reverse: bool, low: int, high: int) -> float:
-    """One item's answer: the member's level on the dimension with a little item noise."""
-    value = min(high, max(low, round(level + rng.gauss(0, 0.45))))
-    return float(high + low - value) if reverse else float(value)
+def _item(step: Step) -> tuple[float, float, float]:
+    """(loading, noise sd, bias) of one item: fixed by its id, so a weak item stays weak every round."""
+    own = random.Random(step.id)
+    loading = own.uniform(*LOADING) * (REVERSED_LOADING if step.reverse else 1.0)
+    return loading, own.uniform(*ITEM_NOISE), own.gauss(0, ITEM_BIAS_SD)
 
 
-def _level(rng: random.Random, member: Member, dimension: str | None, month: int) -> float:
-    """How a member sees a dimension this month; the items of one dimension share it (so they cohere)."""
+def _score(rng: random.Random, centre: float, deviation: float, step: Step, low: int, high: int) -> float:
+    """One item's answer: the dimension's centre, the member's deviation through the item's loading,
+    the item's bias and its noise, on the scale; reverse-worded items stored the other way round."""
+    loading, noise, bias = _item(step)
+    value = min(high, max(low, round(centre + loading * deviation + bias + rng.gauss(0, noise))))
+    return float(high + low - value) if step.reverse else float(value)
+
+
+def _level(rng: random.Random, member: Member, dimension: str | None, month: int, traits: dict[tuple[int, str], float]) -> tuple[float, float]:
+    """(centre, the member's deviation from it) for a dimension this month: a lasting general
+    outlook and view of the dimension, the sector's tilt and the mood of the round."""
     base, drift = BASELINE.get(dimension or "", (3.4, 0.03))
-    return base + drift * month + SECTOR_TILT.get(member.sector or "", 0) + rng.gauss(0, 0.7)
+    general = traits.setdefault((member.id, ""), rng.gauss(0, GENERAL_SD))
+    specific = traits.setdefault((member.id, dimension or "-"), rng.gauss(0, SPECIFIC_SD))
+    return base + drift * month, general + specific + SECTOR_TILT.get(member.sector or "", 0) + rng.gauss(0, OCCASION_SD)
 
 
-async def _round(tx: Any, core: Core, network: Network, people: list[Member], flow: Flow, opened: datetime, rng: random.Random, month: int, data: dict[str, Any]) -> int:
+async def _round(tx: Any, core: Core, network: Network, people: list[Member], flow: Flow, opened: datetime, rng: random.Random, month: int, data: dict[str, Any], traits: dict[tuple[int, str], float]) -> int:
     closes = opened + timedelta(days=7)
     round_ = Round(
         network_id=network.id, flow_id=flow.id, flow_version=flow.version, audience="network", delivery=flow.delivery,
@@ -126,7 +145,7 @@ async def _round(tx: Any, core: Core, network: Network, people: list[Member], fl
         if not responded:
             continue
         submission = secrets.token_hex(12)
-        levels: dict[str | None, float] = {}
+        levels: dict[str | None, tuple[float, float]] = {}
         answered_at = opened + timedelta(hours=rng.randint(1, 100))
         for step in flow.steps:
             if not step.required and rng.random() < 0.4:
@@ -134,8 +153,8 @@ async def _round(tx: Any, core: Core, network: Network, people: list[Member], fl
             value: dict[str, Any] = {}
             if step.kind == "scale":
                 if step.dimension not in levels:
-                    levels[step.dimension] = _level(rng, member, step.dimension, month)
-                value["value_num"] = _score(rng, levels[step.dimension], step.reverse, step.minimum or 1, step.maximum or 5)
+                    levels[step.dimension] = _level(rng, member, step.dimension, month, traits)
+                value["value_num"] = _score(rng, *levels[step.dimension], step, step.minimum or 1, step.maximum or 5)
             elif step.kind == "text":
                 pool = data["focus" if step.id == "focus" else "need" if step.id == "need" else "reflection"][lang]
                 value["value_text"] = rng.choice(pool)

@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.evaluation import action_report, network_report, queries, round_report, summary, trend_report
 from bot.evaluation.context import ReportContext
+from bot.evaluation.scale_lines import BY_CHOICES
 from bot.evaluation.synthesis import Synthesiser
 from bot.settings import Settings
 from flows.arguments import ArgumentError, parse_arguments, parse_id
@@ -23,6 +24,8 @@ from storage import repository as repo
 from storage.models import Member, Network
 
 KINDS = ("round", "trends", "network", "actions", "summary")
+# What each kind can break down by; any other --by is refused with the reason (stats_by_refused_KIND).
+TAKES_BY = {"round": BY_CHOICES, "trends": BY_CHOICES, "actions": ("sector",), "network": (), "summary": ()}
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,14 +33,14 @@ class ReportRequest:
     kind: str = "round"  # round | trends | network
     round_id: int | None = None  # None: the latest round
     since: datetime | None = None
-    by: str | None = None  # sector | side
+    by: str | None = None  # sector | side | sector-side
 
     @classmethod
     def parse(cls, words: list[str]) -> "ReportRequest":
         args = parse_arguments(words)
         by = args.options.get("--by")
-        if by is not None and by.lower() not in ("sector", "side"):
-            raise ArgumentError("report_bad_by", value=by)
+        if by is not None and by.lower() not in BY_CHOICES:
+            raise ArgumentError("stats_bad_by", value=by)
         since = _date(args.options["--since"]) if "--since" in args.options else None
         rest = [w.lower() for w in args.words]
         if len(rest) > 1:
@@ -80,6 +83,8 @@ class Reporter:
         return ReportContext(tx, self.config, network, reader, lang, audience, threshold, self.synthesiser, self.reverse, defer)
 
     async def build(self, ctx: ReportContext, request: ReportRequest) -> Report:
+        if request.by and request.by not in TAKES_BY[request.kind]:
+            raise ArgumentError(f"stats_by_refused_{request.kind}", by=request.by)
         rounds = await queries.visible_rounds(ctx.tx, ctx.network, ctx.reader, request.since)
         if request.kind == "trends":
             return await trend_report.build(ctx, rounds, request.by)

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-import math
 from datetime import datetime
 from collections.abc import Sequence
 
 from bot.evaluation import charts, queries
 from storage.privacy import too_small
 from bot.evaluation.context import ReportContext
-from bot.evaluation.round_report import breakdown_lines, change_line, measure_name
-from bot.evaluation.stats import Summary, t_quantile
+from bot.evaluation.round_report import change_line, measure_name
+from bot.evaluation.scale_lines import by_heading, group_name, level_line, shown_groups
+from bot.evaluation.stats import Summary, mean_interval
 from flows.arguments import ArgumentError
 from flows.messages import Chart, Report, ReportSection
 
@@ -34,10 +34,8 @@ def _scale(ctx: ReportContext) -> tuple[int, int]:
 
 
 def _band(summary: Summary) -> tuple[float | None, float | None]:
-    if summary.mean is None or summary.sd is None or summary.n < 2:
-        return None, None
-    margin = t_quantile(0.975, summary.n - 1) * summary.sd / math.sqrt(summary.n)
-    return summary.mean - margin, summary.mean + margin
+    band = mean_interval(summary)
+    return (band.low, band.high) if band else (None, None)
 
 
 async def build(ctx: ReportContext, rounds: Sequence[queries.RoundInfo], by: str | None) -> Report:
@@ -98,7 +96,7 @@ def _dimension_lines(
     if not shown:
         return [ctx.t("report_suppressed", threshold=ctx.threshold)]
     info, latest = shown[-1]
-    lines = [ctx.t("report_trend_latest", mean=ctx.num(latest.mean), date=_day(ctx, info.opens_at), n=latest.n)]
+    lines = [ctx.t("stats_trend_latest", date=_day(ctx, info.opens_at), level=level_line(ctx, latest))]
     # The change is told against the previous round of the same flow only (the same items asked).
     position = [r.id for r in rounds].index(info.id)
     previous = next((r for r in reversed(rounds[:position]) if r.flow_id == info.flow_id and (r.id, dimension) in trends), None)
@@ -111,14 +109,37 @@ def _dimension_lines(
 
 
 async def _by_section(ctx: ReportContext, rounds: Sequence[queries.RoundInfo], dimensions: list[str], names: dict[str, str], by: str) -> ReportSection:
-    """The latest round's means per sector or side, with small groups suppressed."""
-    latest = rounds[-1]
-    groups = await queries.group_trends(ctx.tx, [latest.id], ctx.reverse, by)
+    """Each dimension's means per group across the rounds, the latest with its 95% interval.
+
+    Every round's breakdown is suppressed on its own (storage.privacy), as it would be in that
+    round's report: a group hidden in a round is a dash there, never a figure."""
+    groups = await queries.group_trends(ctx.tx, [r.id for r in rounds], ctx.reverse, by)
     lines = []
     for dimension in dimensions:
-        cells = {(None if g == "unknown" else g): s for (r, d, g), s in groups.items() if d == dimension}
-        if not cells:
+        visible: dict[tuple[int, str], Summary] = {}
+        seen: set[str] = set()
+        for info in rounds:
+            cells = {g: s for (r, d, g), s in groups.items() if r == info.id and d == dimension}
+            seen |= set(cells)
+            shown = shown_groups(ctx, by, {g: s.n for g, s in cells.items()}) or {}
+            visible.update({(info.id, g): s for g, s in cells.items() if shown.get(g)})
+        if not seen:
             continue
         lines.append(f"{names[dimension]}:")
-        lines.extend(f"  {line}" for line in breakdown_lines(ctx, by, cells))
-    return ReportSection(ctx.t(f"report_by_{by}") + f" ({_day(ctx, latest.opens_at)})", tuple(lines))
+        for group in sorted(seen, key=lambda g: (g.startswith("unknown"), g)):
+            name = group_name(ctx, by, None if group == "unknown" else group)
+            series = [visible.get((info.id, group)) for info in rounds]
+            if not any(series):
+                lines.append("  " + ctx.t("report_group_suppressed", group=name, threshold=ctx.threshold))
+                continue
+            path = " → ".join(ctx.num(s.mean) if s else "–" for s in series)
+            last = series[-1]
+            if last is None:
+                lines.append("  " + ctx.t("stats_trend_group_hidden", group=name, path=path, threshold=ctx.threshold))
+                continue
+            low, high = _band(last)
+            lines.append("  " + ctx.t("stats_trend_group", group=name, path=path, mean=ctx.num(last.mean), low=ctx.num(low), high=ctx.num(high), n=last.n))
+    if not lines:
+        lines.append(ctx.t("stats_cross_withheld", threshold=ctx.threshold))
+    first, last_day = _day(ctx, rounds[0].opens_at), _day(ctx, rounds[-1].opens_at)
+    return ReportSection(ctx.t("stats_trends_by_heading", by=by_heading(ctx, by).rstrip(":"), first=first, last=last_day), tuple(lines))
