@@ -9,12 +9,13 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from sqlalchemy import select
 
 from bot.app import Core
 from flows.definition import Flow, Step
 from flows.events import MemberRef, NetworkRef
 from storage import repository as repo
-from storage.models import Action, Member, MemberSession, Network, Response, Round, utcnow
+from storage.models import Action, Member, MemberSession, Network, Response, Round, RoundDigest, utcnow
 
 ANSWERS = Path(__file__).with_name("demo_answers.yaml")
 SECTORS = ("public", "private", "third")
@@ -54,6 +55,7 @@ async def fill_demo(core: Core, coordinator: MemberRef, members: int = 30, month
         counts["answers"] += await _round(tx, core, network, people, core.flows["network-map"], now - timedelta(days=7), rng, months, data, traits)
         counts["rounds"] += 1
         _actions(tx, network, people, start, now, rng, data)
+        await _responses(tx, network, data, lang)
         network.u_stage = max(network.u_stage, min(10, 1 + months // 2))
     return core.catalog.t(lang, "demo_done", members=len(people), rounds=counts["rounds"], answers=counts["answers"], coordinator=coordinator.key)
 
@@ -100,6 +102,15 @@ def _actions(tx: Any, network: Network, people: list[Member], start: datetime, n
         closed = min(now, due + timedelta(days=rng.randint(-5, 3))) if status != "open" else None
         tx.add(Action(network_id=network.id, text=text, owner_id=owner.id, created_by=people[0].id, sector=owner.sector, status=status,
                       due_at=due, created_at=made, closed_at=closed, reminders_sent=2 if due < now else 0))
+
+
+async def _responses(tx: Any, network: Network, data: dict[str, Any], lang: str) -> None:
+    """The coordinators published each reflection's digest with a response (the partners' report shows them)."""
+    texts = data.get("responses", {}).get(lang, [])
+    stmt = select(Round).where(Round.network_id == network.id, Round.flow_id.like("reflection-%")).order_by(Round.opens_at)
+    for i, round_ in enumerate((await tx.execute(stmt)).scalars().all()):
+        if texts:
+            tx.add(RoundDigest(round_id=round_.id, status="published", response=texts[i % len(texts)], published_at=round_.closes_at))
 
 
 def _item(step: Step) -> tuple[float, float, float]:

@@ -118,7 +118,8 @@ async def ties(ctx: ReportContext) -> ReportSection | None:
     except ArgumentError:
         return None
     lines = [line for section in report.sections for line in section.lines]
-    return ReportSection(ctx.t("funders_ties_heading"), (report.title, *lines))
+    latest = [r for r in rounds_of(ctx) if r.flow_id == network_report.MAP_FLOW][-1]
+    return ReportSection(ctx.t("funders_ties_heading"), (ctx.t("funders_ties_when", date=_day(ctx, latest.opens_at)), *lines))
 
 
 async def commitments(ctx: ReportContext) -> ReportSection | None:
