@@ -65,8 +65,11 @@ async def build(ctx: ReportContext, rounds: Sequence[queries.RoundInfo], by: str
         sections.append(ReportSection(names[dimension], tuple(lines)))
         if shown:
             latest_texts.append(f"{names[dimension]} {ctx.num(shown[-1][1].mean)}")
+    by_chart = None
     if by:
-        sections.append(await _by_section(ctx, with_data, dimensions, names, by))
+        section, series = await _by_section(ctx, with_data, dimensions, names, by)
+        sections.append(section)
+        by_chart = _group_chart(ctx, with_data, series, names, by) if series else None
     first, last = _day(ctx, with_data[0].opens_at), _day(ctx, with_data[-1].opens_at)
     scale = _scale(ctx)
     title = ctx.t("report_trends_title")
@@ -83,7 +86,7 @@ async def build(ctx: ReportContext, rounds: Sequence[queries.RoundInfo], by: str
     )
     chart = Chart(ctx.audience, png, alt, title, "pulse-trends.png", ctx.lang)
     header = ReportSection(ctx.t("report_trends_span", count=len(with_data), rounds=len(with_data), first=first, last=last), ())
-    return Report(ctx.audience, title, (header, *sections), (chart,), ctx.lang)
+    return Report(ctx.audience, title, (header, *sections), (chart, by_chart) if by_chart else (chart,), ctx.lang)
 
 
 def _dimension_lines(
@@ -108,13 +111,30 @@ def _dimension_lines(
     return lines
 
 
-async def _by_section(ctx: ReportContext, rounds: Sequence[queries.RoundInfo], dimensions: list[str], names: dict[str, str], by: str) -> ReportSection:
+Series = dict[str, dict[str, list[float | None]]]  # dimension -> group name -> mean per round (None: hidden)
+
+
+def _group_chart(ctx: ReportContext, rounds: Sequence[queries.RoundInfo], series: Series, names: dict[str, str], by: str) -> Chart:
+    from bot.evaluation.charts import SECTOR_COLOURS
+    from bot.evaluation.group_chart import group_trends
+
+    title = ctx.t("stats_chart_groups_title", by=by_heading(ctx, by).rstrip(":"))
+    labels = [_day(ctx, r.opens_at) for r in rounds]
+    colours = {group_name(ctx, "sector", s): c for s, c in SECTOR_COLOURS.items()} if by == "sector" else None
+    png = group_trends(title, series, labels, _scale(ctx), names, decimal=ctx.num(0.5)[1], colours=colours)
+    groups = list(dict.fromkeys(g for per_group in series.values() for g in per_group))
+    alt = ctx.t("stats_chart_groups_alt", dimensions=", ".join(names[d] for d in series), groups=", ".join(groups), rounds=len(rounds), threshold=ctx.threshold)
+    return Chart(ctx.audience, png, alt, title, f"pulse-trends-by-{by}.png", ctx.lang)
+
+
+async def _by_section(ctx: ReportContext, rounds: Sequence[queries.RoundInfo], dimensions: list[str], names: dict[str, str], by: str) -> tuple[ReportSection, Series]:
     """Each dimension's means per group across the rounds, the latest with its 95% interval.
 
     Every round's breakdown is suppressed on its own (storage.privacy), as it would be in that
     round's report: a group hidden in a round is a dash there, never a figure."""
     groups = await queries.group_trends(ctx.tx, [r.id for r in rounds], ctx.reverse, by)
     lines = []
+    drawn: Series = {}
     for dimension in dimensions:
         visible: dict[tuple[int, str], Summary] = {}
         seen: set[str] = set()
@@ -132,6 +152,7 @@ async def _by_section(ctx: ReportContext, rounds: Sequence[queries.RoundInfo], d
             if not any(series):
                 lines.append("  " + ctx.t("report_group_suppressed", group=name, threshold=ctx.threshold))
                 continue
+            drawn.setdefault(dimension, {})[name] = [s.mean if s else None for s in series]
             path = " → ".join(ctx.num(s.mean) if s else "–" for s in series)
             last = series[-1]
             if last is None:
@@ -142,4 +163,4 @@ async def _by_section(ctx: ReportContext, rounds: Sequence[queries.RoundInfo], d
     if not lines:
         lines.append(ctx.t("stats_cross_withheld", threshold=ctx.threshold))
     first, last_day = _day(ctx, rounds[0].opens_at), _day(ctx, rounds[-1].opens_at)
-    return ReportSection(ctx.t("stats_trends_by_heading", by=by_heading(ctx, by).rstrip(":"), first=first, last=last_day), tuple(lines))
+    return ReportSection(ctx.t("stats_trends_by_heading", by=by_heading(ctx, by).rstrip(":"), first=first, last=last_day), tuple(lines)), drawn

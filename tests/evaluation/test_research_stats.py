@@ -106,7 +106,11 @@ async def test_trends_by_group_follow_each_group_and_dash_the_rounds_it_was_too_
     await stored_pulse(console.core, [("public", "internal")] * 6 + [("third", "internal")] * 6, 3.0, days_ago=40)
     await stored_pulse(console.core, [("public", "internal")] * 6 + [("third", "internal")] * 6, 4.0, days_ago=20)
     await stored_pulse(console.core, [("public", "internal")] * 7 + [("third", "internal")] * 6 + [("private", "internal")] * 2, 4.0, days_ago=5)
-    section = next(s for s in the_report(await console.command("m0", "report trends --by sector")).sections if "across the rounds" in s.heading)
+    report = the_report(await console.command("m0", "report trends --by sector"))
+    section = next(s for s in report.sections if "across the rounds" in s.heading)
+    picture = report.charts[-1]
+    assert picture.filename == "pulse-trends-by-sector.png" and picture.png.startswith(b"\x89PNG")
+    assert "one line per group (public sector, third sector) over 3 rounds" in picture.alt_text  # private was never shown: never drawn
     knowing = section.lines[: section.lines.index("Trust:")]
     public = next(line for line in knowing if "public sector:" in line)
     third = next(line for line in knowing if "third sector:" in line)
