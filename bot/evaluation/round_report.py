@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from bot.evaluation import charts, queries
 from storage.privacy import too_small
 from bot.evaluation.context import ReportContext
-from bot.evaluation.scale_lines import breakdown_lines, by_heading, level_line, scale_lines
+from bot.evaluation.scale_lines import breakdown_lines, by_heading, group_name, level_line, scale_lines  # group_name, breakdown_lines: also imported from here by others
 from bot.evaluation.stats import Summary, summarise, welch_change
 from bot.evaluation.sensemaking import ranked_section
 from bot.evaluation.text_section import text_section
