@@ -9,15 +9,16 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from sqlalchemy import select
 
 from bot import demo_outcomes
 from bot.app import Core
 from bot.demo_partners import PartnersDemo
-from flows.definition import Flow
+from flows.definition import Flow, Step
 from flows.events import MemberRef, NetworkRef
 from storage import repository as repo
 from flows.levels import LEVELS
-from storage.models import Action, Member, MemberSession, Network, NetworkPhase, Response, Round, utcnow
+from storage.models import Action, Member, MemberSession, Network, NetworkPhase, Response, Round, RoundDigest, utcnow
 
 ANSWERS = Path(__file__).with_name("demo_answers.yaml")
 SECTORS = ("public", "private", "third")
@@ -25,6 +26,13 @@ SECTORS = ("public", "private", "third")
 BASELINE = {"knowing": (3.0, 0.12), "trust": (3.3, 0.08), "commitment": (3.1, 0.05)}
 SECTOR_TILT = {"public": 0.1, "private": -0.3, "third": 0.3}
 ORGANISATION_WEIGHTS = (6, 3, 2, 1, 1)
+
+# The answers' structure, so that a scale's alpha is believable (about 0.6-0.9), not near 1: each
+# member has a general outlook shared by all dimensions and a lasting view of each dimension; each
+# round adds the mood of the moment; each item has its own loading, bias and noise, and the
+# reverse-worded items load more weakly (people read them less carefully).
+GENERAL_SD, SPECIFIC_SD, OCCASION_SD = 0.5, 0.45, 0.35
+LOADING, ITEM_NOISE, ITEM_BIAS_SD, REVERSED_LOADING = (0.8, 1.1), (0.45, 0.65), 0.2, 0.7
 
 
 async def fill_demo(core: Core, coordinator: MemberRef, members: int = 30, months: int = 6, seed: int = 7) -> str:
@@ -40,20 +48,24 @@ async def fill_demo(core: Core, coordinator: MemberRef, members: int = 30, month
         start = now - timedelta(days=30 * months)
         demo_outcomes.stagger_joins(people, start, months, rng)
         counts = {"rounds": 0, "answers": 0}
+        traits: dict[tuple[int, str], float] = {}  # (member, dimension or "" for general) -> lasting view
         for month in range(months):
             opened = start + timedelta(days=30 * month)
             # The demo's work serves the service path and strategy in turn, the check-ins the client.
             level = ("service-path", "strategy")[month % 2]
-            counts["answers"] += await _round(tx, core, network, people, core.flows["pulse"], opened, rng, month, data, level)
+            counts["answers"] += await _round(tx, core, network, people, core.flows["pulse"], opened, rng, month, data, traits, level)
             for week in (0, 14):
-                counts["answers"] += await _round(tx, core, network, people, core.flows["checkin"], opened + timedelta(days=week + 3), rng, month, data, "client")
+                counts["answers"] += await _round(tx, core, network, people, core.flows["checkin"], opened + timedelta(days=week + 3), rng, month, data, traits, "client")
             if month % 2 == 1:
                 flow = core.flows[f"reflection-{1 + (month // 2) % 4}"]
-                counts["answers"] += await _round(tx, core, network, people, flow, opened + timedelta(days=10), rng, month, data)
+                counts["answers"] += await _round(tx, core, network, people, flow, opened + timedelta(days=10), rng, month, data, traits)
             counts["rounds"] += 4 if month % 2 == 1 else 3
-        counts["answers"] += await _round(tx, core, network, people, core.flows["network-map"], now - timedelta(days=7), rng, months, data)
+        counts["answers"] += await _round(tx, core, network, people, core.flows["network-map"], now - timedelta(days=7), rng, months, data, traits)
         counts["rounds"] += 1
-        extra_rounds, extra_answers = await demo_outcomes.fill(tx, core, network, people, start, months, rng, data, _round)
+        async def write(*args: Any) -> int:  # demo_outcomes' rounds share the members' lasting views
+            return await _round(*args, traits)
+
+        extra_rounds, extra_answers = await demo_outcomes.fill(tx, core, network, people, start, months, rng, data, write)
         counts["rounds"] += extra_rounds
         counts["answers"] += extra_answers
         if "partners" in core.flows:  # relations between organisations, early on and now (bot/demo_partners.py)
@@ -62,6 +74,7 @@ async def fill_demo(core: Core, coordinator: MemberRef, members: int = 30, month
                 counts["answers"] += await partners.round(tx, network, core.flows["partners"], opened, people[0], later)
                 counts["rounds"] += 1
         _actions(tx, network, people, start, now, rng, data)
+        await _responses(tx, network, data, lang)
         network.u_stage = max(network.u_stage, min(10, 1 + months // 2))
         if await tx.get(NetworkPhase, network.id) is None:
             tx.add(NetworkPhase(network_id=network.id, phase=3, cycle=1, set_at=now, set_by=people[0].id))
@@ -113,20 +126,40 @@ def _actions(tx: Any, network: Network, people: list[Member], start: datetime, n
                       due_at=due, created_at=made, closed_at=closed, reminders_sent=2 if due < now else 0, level=LEVELS[i % len(LEVELS)]))
 
 
-def _score(rng: random.Random, level: float, reverse: bool, low: int, high: int) -> float:
-    """One item's answer: the member's level on the dimension with a little item noise."""
-    value = min(high, max(low, round(level + rng.gauss(0, 0.45))))
-    return float(high + low - value) if reverse else float(value)
+async def _responses(tx: Any, network: Network, data: dict[str, Any], lang: str) -> None:
+    """The coordinators published each reflection's digest with a response (the partners' report shows them)."""
+    texts = data.get("responses", {}).get(lang, [])
+    stmt = select(Round).where(Round.network_id == network.id, Round.flow_id.like("reflection-%")).order_by(Round.opens_at)
+    for i, round_ in enumerate((await tx.execute(stmt)).scalars().all()):
+        if texts:
+            tx.add(RoundDigest(round_id=round_.id, status="published", response=texts[i % len(texts)], published_at=round_.closes_at))
 
 
-def _level(rng: random.Random, member: Member, dimension: str | None, month: int) -> float:
-    """How a member sees a dimension this month; the items of one dimension share it (so they cohere)."""
+def _item(step: Step) -> tuple[float, float, float]:
+    """(loading, noise sd, bias) of one item: fixed by its id, so a weak item stays weak every round."""
+    own = random.Random(step.id)
+    loading = own.uniform(*LOADING) * (REVERSED_LOADING if step.reverse else 1.0)
+    return loading, own.uniform(*ITEM_NOISE), own.gauss(0, ITEM_BIAS_SD)
+
+
+def _score(rng: random.Random, centre: float, deviation: float, step: Step, low: int, high: int) -> float:
+    """One item's answer: the dimension's centre, the member's deviation through the item's loading,
+    the item's bias and its noise, on the scale; reverse-worded items stored the other way round."""
+    loading, noise, bias = _item(step)
+    value = min(high, max(low, round(centre + loading * deviation + bias + rng.gauss(0, noise))))
+    return float(high + low - value) if step.reverse else float(value)
+
+
+def _level(rng: random.Random, member: Member, dimension: str | None, month: int, traits: dict[tuple[int, str], float]) -> tuple[float, float]:
+    """(centre, the member's deviation from it) for a dimension this month: a lasting general
+    outlook and view of the dimension, the sector's tilt and the mood of the round."""
     base, drift = BASELINE.get(dimension or "", demo_outcomes.LEVELS.get(dimension or "", (3.4, 0.03)))
-    return base + drift * month + SECTOR_TILT.get(member.sector or "", 0) + rng.gauss(0, 0.7)
+    general = traits.setdefault((member.id, ""), rng.gauss(0, GENERAL_SD))
+    specific = traits.setdefault((member.id, dimension or "-"), rng.gauss(0, SPECIFIC_SD))
+    return base + drift * month, general + specific + SECTOR_TILT.get(member.sector or "", 0) + rng.gauss(0, OCCASION_SD)
 
 
-async def _round(
-    tx: Any, core: Core, network: Network, people: list[Member], flow: Flow, opened: datetime, rng: random.Random, month: int, data: dict[str, Any], level: str | None = None
+async def _round(tx: Any, core: Core, network: Network, people: list[Member], flow: Flow, opened: datetime, rng: random.Random, month: int, data: dict[str, Any], traits: dict[tuple[int, str], float], level: str | None = None
 ) -> int:
     closes = opened + timedelta(days=7)
     people = [p for p in people if p.created_at <= opened]  # who had joined by then
@@ -147,7 +180,7 @@ async def _round(
         if not responded:
             continue
         submission = secrets.token_hex(12)
-        levels: dict[str | None, float] = {}
+        levels: dict[str | None, tuple[float, float]] = {}
         answered_at = opened + timedelta(hours=rng.randint(1, 100))
         for step in flow.steps:
             if not step.required and rng.random() < 0.4:
@@ -157,8 +190,8 @@ async def _round(
                 # A dimension's items share one level; a step of its own (a factor's two statements) its own.
                 key = step.dimension or step.id.removesuffix("-2")
                 if key not in levels:
-                    levels[key] = _level(rng, member, key, month)
-                value["value_num"] = _score(rng, levels[key], step.reverse, step.minimum or 1, step.maximum or 5)
+                    levels[key] = _level(rng, member, key, month, traits)
+                value["value_num"] = _score(rng, *levels[key], step, step.minimum or 1, step.maximum or 5)
             elif step.kind == "text":
                 pool = data[step.id if step.id in data else "reflection"][lang]
                 value["value_text"] = rng.choice(pool)

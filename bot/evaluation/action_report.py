@@ -15,7 +15,7 @@ from datetime import datetime
 
 from bot.evaluation import charts
 from bot.evaluation.context import ReportContext
-from bot.evaluation.round_report import group_name
+from bot.evaluation.scale_lines import group_name
 from flows.arguments import ArgumentError
 from flows.messages import Chart, Report, ReportSection
 from flows.levels import NONE, key as level_key, ordered

@@ -25,7 +25,7 @@ from bot.evaluation.outcomes_data import (
     tied_members,
     vision_answers,
 )
-from bot.evaluation.round_report import group_name
+from bot.evaluation.scale_lines import group_name
 from flows.arguments import ArgumentError
 from flows.messages import Chart, Report, ReportSection
 from storage import actions as action_store

@@ -137,15 +137,15 @@ async def _dimension_moments(tx: AsyncSession, round_ids: Sequence[int], reverse
 async def group_trends(
     tx: AsyncSession, round_ids: Sequence[int], reverse: Mapping[str, int], by: str
 ) -> dict[tuple[int, str, str], Summary]:
-    """(round, dimension, sector or side) -> summary; a missing group is reported as 'unknown'."""
+    """(round, dimension, group) -> summary; a missing sector or side is reported as 'unknown', and
+    `sector-side` groups are "sector/side"."""
     if not round_ids:
         return {}
-    column = Response.sector if by == "sector" else Response.side
     per_respondent = (
         select(
             Response.round_id.label("round_id"),
             Response.dimension.label("measure"),
-            func.coalesce(func.min(column), "unknown").label("grp"),
+            group_column(by).label("grp"),
             func.avg(scored(reverse)).label("score"),
         )
         .where(Response.round_id.in_(round_ids), Response.dimension.is_not(None), Response.value_num.is_not(None))
@@ -160,6 +160,15 @@ async def group_trends(
         (round_id, measure, grp): from_moments(int(n), float(total), float(squares))
         for round_id, measure, grp, n, total, squares in (await tx.execute(stmt)).all()
     }
+
+
+def group_column(by: str) -> ColumnElement[Any]:
+    """One respondent's group (their rows all carry the same sector and side)."""
+    sector = func.coalesce(func.min(Response.sector), "unknown")
+    side = func.coalesce(func.min(Response.side), "unknown")
+    if by == "sector-side":
+        return sector + "/" + side
+    return sector if by == "sector" else side
 
 
 async def round_respondents(tx: AsyncSession, round_id: int, reverse: Mapping[str, int]) -> list[Respondent]:
@@ -186,9 +195,20 @@ async def answer_distribution(tx: AsyncSession, round_id: int, reverse: Mapping[
     return found
 
 
-async def alpha_moments(tx: AsyncSession, round_id: int, dimension: str, reverse: Mapping[str, int]) -> tuple[list[tuple[int, float, float]], tuple[int, float, float]] | None:
-    """What Cronbach's alpha needs, aggregated in SQL over respondents who answered every item:
-    (n, sum, sum of squares) per item, and the same for the respondents' totals."""
+@dataclass(frozen=True, slots=True)
+class ScaleMoments:
+    """What alpha and alpha-if-item-deleted need, over respondents who answered every item:
+    per item (step, n, sum, sum of squares, sum of item x total) and (n, sum, sum of squares) of totals."""
+
+    items: list[tuple[str, int, float, float, float]]
+    totals: tuple[int, float, float]
+
+    def alpha_inputs(self) -> tuple[list[tuple[int, float, float]], tuple[int, float, float]]:
+        return [(n, s, q) for _, n, s, q, _ in self.items], self.totals
+
+
+async def alpha_moments(tx: AsyncSession, round_id: int, dimension: str, reverse: Mapping[str, int]) -> ScaleMoments | None:
+    """The scale's moments, aggregated in SQL (reverse-worded items turned round first)."""
     value = scored(reverse)
     base = (Response.round_id == round_id, Response.dimension == dimension, Response.value_num.is_not(None))
     items = (await tx.execute(select(func.count(func.distinct(Response.step_id))).where(*base))).scalar_one()
@@ -203,13 +223,28 @@ async def alpha_moments(tx: AsyncSession, round_id: int, dimension: str, reverse
     )
     totals = (await tx.execute(select(func.count(), func.sum(complete.c.total), func.sum(complete.c.total * complete.c.total)))).one()
     per_item = (
-        select(func.count(), func.sum(value), func.sum(value * value))
+        select(Response.step_id, func.count(), func.sum(value), func.sum(value * value), func.sum(value * complete.c.total))
         .join(complete, complete.c.submission == Response.submission)
         .where(*base)
         .group_by(Response.step_id)
     )
-    rows = [(int(n), float(t), float(q)) for n, t, q in (await tx.execute(per_item)).all()]
-    return rows, (int(totals[0]), float(totals[1] or 0), float(totals[2] or 0))
+    rows = [(step, int(n), float(t), float(q), float(c)) for step, n, t, q, c in (await tx.execute(per_item)).all()]
+    return ScaleMoments(rows, (int(totals[0]), float(totals[1] or 0), float(totals[2] or 0)))
+
+
+async def item_counts(tx: AsyncSession, round_id: int, measure: str, reverse: Mapping[str, int]) -> dict[str, dict[int, int]]:
+    """step -> scale point -> how many answered it, for every item of one measure (all answers)."""
+    value = scored(reverse)
+    stmt = (
+        select(Response.step_id, value, func.count())
+        .where(Response.round_id == round_id, _measure() == measure, Response.value_num.is_not(None))
+        .group_by(Response.step_id, value)
+    )
+    found: dict[str, dict[int, int]] = {}
+    for step, point, n in (await tx.execute(stmt)).all():
+        cell = found.setdefault(step, {})
+        cell[int(round(point))] = cell.get(int(round(point)), 0) + int(n)
+    return found
 
 
 async def text_answers(tx: AsyncSession, round_id: int, step_ids: Sequence[str]) -> dict[str, list[str]]:

@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.evaluation import action_report, factors_report, journey_report, level_report, network_report, outcomes_report, partners_report, queries, round_report, summary, trend_report
 from bot.evaluation.factors_model import FLOW as FACTORS_FLOW
 from bot.evaluation.context import ReportContext
+from bot.evaluation.scale_lines import BY_CHOICES
 from bot.evaluation.synthesis import Synthesiser
 from bot.settings import Settings
 from flows.arguments import ArgumentError, parse_arguments, parse_id
@@ -30,7 +31,14 @@ WORDS = {
     "outcomes": ("outcomes", "tulokset", "vaikutukset", "resultat", "utfall"),
 }
 BY = {"sector": "sector", "sektori": "sector", "sektor": "sector", "side": "side", "puoli": "side", "sida": "side",
+      "sector-side": "sector-side", "sektori-puoli": "sector-side", "sektor-sida": "sector-side",
       "level": "level", "levels": "level", "taso": "level", "nivå": "level"}
+# What each kind can break down by; any other --by is refused with the reason (REFUSED, else
+# stats_by_refused_KIND). `report --by level` is the levels report; the journey and the levels
+# reports take no --by.
+TAKES_BY = {"round": BY_CHOICES, "trends": (*BY_CHOICES, "level"), "actions": ("sector",), "network": (), "summary": (),
+            "factors": (), "outcomes": (), "partners": (), "levels": (), "journey": ()}
+REFUSED = {"factors": "report_factors_by_refused", "outcomes": "report_factors_by_refused", "partners": "partners_no_by"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,7 +46,7 @@ class ReportRequest:
     kind: str = "round"  # one of KINDS
     round_id: int | None = None  # None: the latest round
     since: datetime | None = None
-    by: str | None = None  # sector | side | level
+    by: str | None = None  # sector | side | sector-side | level
 
     @classmethod
     def parse(cls, words: list[str]) -> "ReportRequest":
@@ -46,7 +54,7 @@ class ReportRequest:
         by = args.options.get("--by")
         if by is not None:
             if by.lower() not in BY:
-                raise ArgumentError("report_bad_by", value=by)
+                raise ArgumentError("stats_bad_by", value=by)
             by = BY[by.lower()]
         since = _date(args.options["--since"]) if "--since" in args.options else None
         rest = [w.lower() for w in args.words]
@@ -101,6 +109,8 @@ class Reporter:
         return ReportContext(tx, self.config, network, reader, lang, audience, threshold, self.synthesiser, self.reverse, defer)
 
     async def build(self, ctx: ReportContext, request: ReportRequest) -> Report:
+        if request.by and request.by not in TAKES_BY[request.kind]:
+            raise ArgumentError(REFUSED.get(request.kind, f"stats_by_refused_{request.kind}"), by=request.by, kind=request.kind)
         rounds = await queries.visible_rounds(ctx.tx, ctx.network, ctx.reader, request.since)
         if request.kind == "levels":
             return await level_report.build(ctx, rounds)
@@ -117,15 +127,11 @@ class Reporter:
             return await action_report.build(ctx)  # with its level section whenever actions are tagged
         if request.kind == "summary":
             return await summary.build(ctx, rounds)
-        if request.kind in ("factors", "outcomes") and request.by:
-            raise ArgumentError("report_factors_by_refused", kind=request.kind)
         if request.kind == "factors":
             return await factors_report.build(ctx, rounds)
         if request.kind == "outcomes":
             return await outcomes_report.build(ctx, rounds)
         if request.kind == "partners":
-            if request.by:
-                raise ArgumentError("partners_no_by")
             return await partners_report.build(ctx, rounds)
         if request.round_id is None:
             if not rounds:

@@ -6,9 +6,10 @@ from collections import defaultdict
 from collections.abc import Sequence
 
 from bot.evaluation import charts, queries
-from storage.privacy import suppress_breakdown, too_small
+from storage.privacy import too_small
 from bot.evaluation.context import ReportContext
-from bot.evaluation.stats import ALPHA_TRUSTWORTHY, Summary, alpha_from_moments, summarise, welch_change
+from bot.evaluation.scale_lines import breakdown_lines, by_heading, level_line, scale_lines
+from bot.evaluation.stats import Summary, summarise, welch_change
 from bot.evaluation.sensemaking import ranked_section
 from bot.evaluation.text_section import text_section
 from flows.definition import Flow
@@ -37,10 +38,6 @@ def measure_name(ctx: ReportContext, flow: Flow | None, measure: str) -> str:
     return ctx.t(key) if key in ctx.config.catalog.keys() else measure
 
 
-def group_name(ctx: ReportContext, by: str, group: str | None) -> str:
-    return ctx.t(f"report_{by}_{group or 'unknown'}")
-
-
 async def build(ctx: ReportContext, rounds: Sequence[queries.RoundInfo], chosen: queries.RoundInfo, by: str | None) -> Report:
     flow = ctx.config.flows.get(chosen.flow_id)
     title = flow.title[ctx.lang] if flow else chosen.flow_id
@@ -55,7 +52,7 @@ async def build(ctx: ReportContext, rounds: Sequence[queries.RoundInfo], chosen:
     shown: dict[str, tuple[int, int]] = {}
     for measure, (low, high, items, _) in measures.items():
         people = scores.get(measure, [])
-        lines = await _measure_lines(ctx, rounds, chosen, measure, people, items, by)
+        lines = await _measure_lines(ctx, rounds, chosen, flow, measure, people, (low, high, items), by)
         sections.append(ReportSection(measure_name(ctx, flow, measure), tuple(lines)))
         if people and not too_small(len(people), ctx.threshold):
             shown[measure] = (low, high)
@@ -77,47 +74,35 @@ async def _measure_lines(
     ctx: ReportContext,
     rounds: Sequence[queries.RoundInfo],
     chosen: queries.RoundInfo,
+    flow: Flow | None,
     measure: str,
     people: list[queries.Respondent],
-    items: int,
+    scale: tuple[int, int, int],
     by: str | None,
 ) -> list[str]:
     if not people or too_small(len(people), ctx.threshold):
         return [ctx.t("report_suppressed", threshold=ctx.threshold)]
     summary = summarise([p.score for p in people])
-    lines = [ctx.t("report_measure_line", mean=ctx.num(summary.mean), median=ctx.num(summary.median), sd=ctx.num(summary.sd), n=summary.n)]
+    lines = [level_line(ctx, summary)]
     before = await _previous(ctx, rounds, chosen, measure)
     if before is not None:
         lines.append(change_line(ctx, before, summary))
+    low, high, items = scale
     if items > 1:
-        moments = await queries.alpha_moments(ctx.tx, chosen.id, measure, ctx.reverse)
-        alpha = alpha_from_moments(*moments) if moments else None
-        if alpha is not None:
-            key = "report_alpha_ok" if alpha >= ALPHA_TRUSTWORTHY else "report_alpha_low"
-            lines.append(ctx.t(key, alpha=ctx.num(alpha, 2)))
+        lines.extend(await scale_lines(ctx, flow, chosen.id, measure, low, high))
     if by:
-        lines.append(ctx.t(f"report_by_{by}"))
+        lines.append(by_heading(ctx, by))
         groups: dict[str | None, list[float]] = defaultdict(list)
         for p in people:
-            groups[p.sector if by == "sector" else p.side].append(p.score)
+            groups[_group_of(p, by)].append(p.score)
         lines.extend(breakdown_lines(ctx, by, {g: summarise(v) for g, v in groups.items()}))
     return lines
 
 
-def breakdown_lines(ctx: ReportContext, by: str, groups: dict[str | None, Summary]) -> list[str]:
-    """One line per group; small groups, and groups that would give a small one away, suppressed."""
-    cells = suppress_breakdown({g or "unknown": s.n for g, s in groups.items()}, ctx.threshold)
-    lines = []
-    for group, summary in sorted(groups.items(), key=lambda item: item[0] or "~"):
-        cell = cells.get(group or "unknown")
-        if cell is None:
-            continue
-        name = group_name(ctx, by, group)
-        if cell.suppressed:
-            lines.append(ctx.t("report_group_suppressed", group=name, threshold=ctx.threshold))
-        else:
-            lines.append(ctx.t("report_group_line", group=name, mean=ctx.num(summary.mean), n=summary.n))
-    return lines
+def _group_of(person: queries.Respondent, by: str) -> str | None:
+    if by == "sector-side":
+        return f"{person.sector or 'unknown'}/{person.side or 'unknown'}"
+    return person.sector if by == "sector" else person.side
 
 
 def change_line(ctx: ReportContext, before: Summary, after: Summary) -> str:

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-import math
 from datetime import datetime
 from collections.abc import Sequence
 
 from bot.evaluation import charts, queries
 from storage.privacy import too_small
 from bot.evaluation.context import ReportContext
-from bot.evaluation.round_report import breakdown_lines, change_line, measure_name
-from bot.evaluation.stats import Summary, t_quantile
+from bot.evaluation.round_report import change_line, measure_name
+from bot.evaluation.scale_lines import by_heading, group_name, level_line, shown_groups
+from bot.evaluation.stats import Summary, mean_interval
 from flows.arguments import ArgumentError
 from flows.messages import Chart, Report, ReportSection
 
@@ -34,10 +34,8 @@ def _scale(ctx: ReportContext) -> tuple[int, int]:
 
 
 def _band(summary: Summary) -> tuple[float | None, float | None]:
-    if summary.mean is None or summary.sd is None or summary.n < 2:
-        return None, None
-    margin = t_quantile(0.975, summary.n - 1) * summary.sd / math.sqrt(summary.n)
-    return summary.mean - margin, summary.mean + margin
+    band = mean_interval(summary)
+    return (band.low, band.high) if band else (None, None)
 
 
 async def build(ctx: ReportContext, rounds: Sequence[queries.RoundInfo], by: str | None) -> Report:
@@ -67,8 +65,11 @@ async def build(ctx: ReportContext, rounds: Sequence[queries.RoundInfo], by: str
         sections.append(ReportSection(names[dimension], tuple(lines)))
         if shown:
             latest_texts.append(f"{names[dimension]} {ctx.num(shown[-1][1].mean)}")
+    by_chart = None
     if by:
-        sections.append(await _by_section(ctx, with_data, dimensions, names, by))
+        section, series = await _by_section(ctx, with_data, dimensions, names, by)
+        sections.append(section)
+        by_chart = _group_chart(ctx, with_data, series, names, by) if series else None
     first, last = _day(ctx, with_data[0].opens_at), _day(ctx, with_data[-1].opens_at)
     scale = _scale(ctx)
     title = ctx.t("report_trends_title")
@@ -85,7 +86,7 @@ async def build(ctx: ReportContext, rounds: Sequence[queries.RoundInfo], by: str
     )
     chart = Chart(ctx.audience, png, alt, title, "pulse-trends.png", ctx.lang)
     header = ReportSection(ctx.t("report_trends_span", count=len(with_data), rounds=len(with_data), first=first, last=last), ())
-    return Report(ctx.audience, title, (header, *sections), (chart,), ctx.lang)
+    return Report(ctx.audience, title, (header, *sections), (chart, by_chart) if by_chart else (chart,), ctx.lang)
 
 
 def _dimension_lines(
@@ -98,7 +99,7 @@ def _dimension_lines(
     if not shown:
         return [ctx.t("report_suppressed", threshold=ctx.threshold)]
     info, latest = shown[-1]
-    lines = [ctx.t("report_trend_latest", mean=ctx.num(latest.mean), date=_day(ctx, info.opens_at), n=latest.n)]
+    lines = [ctx.t("stats_trend_latest", date=_day(ctx, info.opens_at), level=level_line(ctx, latest))]
     # The change is told against the previous round of the same flow only (the same items asked).
     position = [r.id for r in rounds].index(info.id)
     previous = next((r for r in reversed(rounds[:position]) if r.flow_id == info.flow_id and (r.id, dimension) in trends), None)
@@ -110,15 +111,56 @@ def _dimension_lines(
     return lines
 
 
-async def _by_section(ctx: ReportContext, rounds: Sequence[queries.RoundInfo], dimensions: list[str], names: dict[str, str], by: str) -> ReportSection:
-    """The latest round's means per sector or side, with small groups suppressed."""
-    latest = rounds[-1]
-    groups = await queries.group_trends(ctx.tx, [latest.id], ctx.reverse, by)
+Series = dict[str, dict[str, list[float | None]]]  # dimension -> group name -> mean per round (None: hidden)
+
+
+def _group_chart(ctx: ReportContext, rounds: Sequence[queries.RoundInfo], series: Series, names: dict[str, str], by: str) -> Chart:
+    from bot.evaluation.charts import SECTOR_COLOURS
+    from bot.evaluation.group_chart import group_trends
+
+    title = ctx.t("stats_chart_groups_title", by=by_heading(ctx, by).rstrip(":"))
+    labels = [_day(ctx, r.opens_at) for r in rounds]
+    colours = {group_name(ctx, "sector", s): c for s, c in SECTOR_COLOURS.items()} if by == "sector" else None
+    png = group_trends(title, series, labels, _scale(ctx), names, decimal=ctx.num(0.5)[1], colours=colours)
+    groups = list(dict.fromkeys(g for per_group in series.values() for g in per_group))
+    alt = ctx.t("stats_chart_groups_alt", dimensions=", ".join(names[d] for d in series), groups=", ".join(groups), rounds=len(rounds), threshold=ctx.threshold)
+    return Chart(ctx.audience, png, alt, title, f"pulse-trends-by-{by}.png", ctx.lang)
+
+
+async def _by_section(ctx: ReportContext, rounds: Sequence[queries.RoundInfo], dimensions: list[str], names: dict[str, str], by: str) -> tuple[ReportSection, Series]:
+    """Each dimension's means per group across the rounds, the latest with its 95% interval.
+
+    Every round's breakdown is suppressed on its own (storage.privacy), as it would be in that
+    round's report: a group hidden in a round is a dash there, never a figure."""
+    groups = await queries.group_trends(ctx.tx, [r.id for r in rounds], ctx.reverse, by)
     lines = []
+    drawn: Series = {}
     for dimension in dimensions:
-        cells = {(None if g == "unknown" else g): s for (r, d, g), s in groups.items() if d == dimension}
-        if not cells:
+        visible: dict[tuple[int, str], Summary] = {}
+        seen: set[str] = set()
+        for info in rounds:
+            cells = {g: s for (r, d, g), s in groups.items() if r == info.id and d == dimension}
+            seen |= set(cells)
+            shown = shown_groups(ctx, by, {g: s.n for g, s in cells.items()}) or {}
+            visible.update({(info.id, g): s for g, s in cells.items() if shown.get(g)})
+        if not seen:
             continue
         lines.append(f"{names[dimension]}:")
-        lines.extend(f"  {line}" for line in breakdown_lines(ctx, by, cells))
-    return ReportSection(ctx.t(f"report_by_{by}") + f" ({_day(ctx, latest.opens_at)})", tuple(lines))
+        for group in sorted(seen, key=lambda g: (g.startswith("unknown"), g)):
+            name = group_name(ctx, by, None if group == "unknown" else group)
+            series = [visible.get((info.id, group)) for info in rounds]
+            if not any(series):
+                lines.append("  " + ctx.t("report_group_suppressed", group=name, threshold=ctx.threshold))
+                continue
+            drawn.setdefault(dimension, {})[name] = [s.mean if s else None for s in series]
+            path = " → ".join(ctx.num(s.mean) if s else "–" for s in series)
+            last = series[-1]
+            if last is None:
+                lines.append("  " + ctx.t("stats_trend_group_hidden", group=name, path=path, threshold=ctx.threshold))
+                continue
+            low, high = _band(last)
+            lines.append("  " + ctx.t("stats_trend_group", group=name, path=path, mean=ctx.num(last.mean), low=ctx.num(low), high=ctx.num(high), n=last.n))
+    if not lines:
+        lines.append(ctx.t("stats_cross_withheld", threshold=ctx.threshold))
+    first, last_day = _day(ctx, rounds[0].opens_at), _day(ctx, rounds[-1].opens_at)
+    return ReportSection(ctx.t("stats_trends_by_heading", by=by_heading(ctx, by).rstrip(":"), first=first, last=last_day), tuple(lines)), drawn

@@ -130,7 +130,7 @@ async def test_network_report_names_only_those_who_agreed(console) -> None:  # t
 async def test_bad_arguments_get_clear_messages(console) -> None:  # type: ignore[no-untyped-def]
     await join(console, ["alice"])
     assert "no rounds to report" in (await console.command("alice", "report"))[0].text
-    assert "--by takes sector or side, not 'colour'" in (await console.command("alice", "report trends --by colour"))[0].text
+    assert "--by takes sector, side, sector-side or level, not 'colour'" in (await console.command("alice", "report trends --by colour"))[0].text
     assert "is not a date" in (await console.command("alice", "report trends --since yesterday"))[0].text
     assert "report network" in (await console.command("alice", "report banana"))[0].text
 

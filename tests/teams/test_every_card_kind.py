@@ -69,6 +69,8 @@ def card_builders() -> set[str]:
         for path in (ROOT / folder).rglob("*.py"):
             if path.name == "messages.py" and path.parent.name == "flows":
                 continue  # from_json rebuilds stored messages; it makes no new kind
+            if path.name.startswith("funders"):
+                continue  # the report for partners is an HTML page and a PDF, never sent to a chat
             tree = ast.parse(path.read_text(encoding="utf-8"))
             if any(isinstance(node, ast.Call) and _builds_a_card(node) for node in ast.walk(tree)):
                 found.add(str(path.relative_to(ROOT)))

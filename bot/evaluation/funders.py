@@ -1,0 +1,72 @@
+"""`yhdessa report --for partners`: the shareable report for partners and funders (issue 14's step
+10, issue 15's item 5), built from the section builders in SECTIONS, in that order.
+
+To add a section (the partners' relations, the collaboration factors, the seed's outcomes, the
+vision), write `async def section(ctx: ReportContext) -> ReportSection | None` (None leaves it
+out; `funders_context.attach(ctx, chart)` adds a picture) and put it in SECTIONS where it belongs.
+Whatever a section shows must respect ctx.threshold as the coordinator's reports do.
+"""
+
+from __future__ import annotations
+
+from dataclasses import fields
+
+from sqlalchemy.ext.asyncio import AsyncSession
+from datetime import datetime, timezone
+
+from bot.evaluation import funders_sections as built_in
+from bot.evaluation import queries
+from bot.evaluation.context import ReportContext
+from bot.evaluation.report import Reporter
+from bot.settings import Settings
+from flows.arguments import ArgumentError
+from flows.messages import Audience
+from flows.turn import EngineConfig
+from storage import repository as repo
+from bot.evaluation.funders_context import Document, FundersContext, Part, SectionBuilder
+from flows.messages import ReportSection
+
+SECTIONS: list[SectionBuilder] = [
+    built_in.purpose,  # the network's purpose and members by sector (the vision goes beside it)
+    built_in.journey,  # the U so far
+    # the seed's outcomes (`report outcomes`) go here
+    built_in.pulse_trends,  # the foundation: knowing, trust, commitment
+    built_in.ties,  # relations: the network map (the `partners` relations go after it)
+    # the collaboration factors go here
+    built_in.commitments,
+    built_in.coordinators_notes,
+]
+
+
+async def build(ctx: ReportContext, since: datetime | None = None) -> Document:
+    """Every section that has something to tell, each with the pictures its builder attached."""
+    rounds = await queries.visible_rounds(ctx.tx, ctx.network, ctx.reader, since)
+    values = {f.name: getattr(ctx, f.name) for f in fields(ReportContext)}
+    parts = []
+    for builder in SECTIONS:
+        own = FundersContext(**values, rounds=list(rounds))
+        section = await builder(own)
+        if section is None:
+            continue
+        parts.append(Part(section.heading, (ReportSection("", section.lines),), tuple(own.pictures)))
+    now = datetime.now(timezone.utc)
+    stamp = ctx.t("rounds_date", day=now.day, month=now.month, year=now.year)
+    # A network known only by its workspace or tenant id is not named by it (as in the summary).
+    unnamed = ctx.network.name == ctx.network.key.split(":", 1)[-1]
+    return Document(
+        ctx.t("funders_title_unnamed") if unnamed else ctx.t("funders_title", network=ctx.network.name),
+        ctx.t("funders_subtitle", date=stamp),
+        tuple(parts),
+        ctx.t("funders_footer", threshold=ctx.threshold, date=stamp),
+        ctx.lang,
+    )
+
+
+async def build_for_partners(tx: AsyncSession, config: EngineConfig, settings: Settings, network_key: str, lang: str | None = None, since: datetime | None = None) -> Document:
+    """The report for partners as the coordinators' tools outside chat make it (the CLI)."""
+    network = await repo.network_by_key(tx, network_key)
+    if network is None:
+        raise ArgumentError("report_no_network", value=network_key)
+    reporter = Reporter(config, settings)
+    ctx = reporter.context(tx, network, None, lang or network.language, Audience.channel(f"{network.key}:partners"), inline=True)
+    return await build(ctx, since)
