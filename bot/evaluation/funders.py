@@ -1,9 +1,9 @@
 """`yhdessa report --for partners`: the shareable report for partners and funders (issue 14's step
 10, issue 15's item 5), built from the section builders in SECTIONS, in that order.
 
-To add a section (the partners' relations, the collaboration factors, the seed's outcomes, the
-vision), write `async def section(ctx: ReportContext) -> ReportSection | None` (None leaves it
-out; `funders_context.attach(ctx, chart)` adds a picture) and put it in SECTIONS where it belongs.
+To add a section, write `async def section(ctx: ReportContext) -> ReportSection | Report | None`
+(None leaves it out; `funders_context.attach(ctx, chart)` adds a picture; a whole Report, such as
+the outcomes', comes with its own sub-sections and charts) and put it in SECTIONS where it belongs.
 Whatever a section shows must respect ctx.threshold as the coordinator's reports do.
 """
 
@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from datetime import datetime, timezone
 
 from bot.evaluation import funders_sections as built_in
-from bot.evaluation import queries
+from bot.evaluation import factors_report, outcomes_report, partners_report, queries, summary
 from bot.evaluation.context import ReportContext
 from bot.evaluation.report import Reporter
 from bot.settings import Settings
@@ -23,16 +23,37 @@ from flows.arguments import ArgumentError
 from flows.messages import Audience
 from flows.turn import EngineConfig
 from storage import repository as repo
-from bot.evaluation.funders_context import Document, FundersContext, Part, SectionBuilder
-from flows.messages import ReportSection
+from bot.evaluation.funders_context import Document, FundersContext, Part, SectionBuilder, rounds_of
+from flows.messages import Report, ReportSection
+
+async def _vision(ctx: ReportContext) -> ReportSection | None:
+    return await summary.charter_and_vision(ctx)
+
+
+async def _outcomes(ctx: ReportContext) -> Report | None:
+    return await outcomes_report.section(ctx, rounds_of(ctx))
+
+
+async def _partners(ctx: ReportContext) -> Report | None:
+    try:  # the whole report: the network, organisations, pairs and changes, with the map
+        return await partners_report.build(ctx, rounds_of(ctx))
+    except ArgumentError:  # no partners round, or none closed yet
+        return None
+
+
+async def _factors(ctx: ReportContext) -> Report | None:
+    return await factors_report.section(ctx, rounds_of(ctx))
+
 
 SECTIONS: list[SectionBuilder] = [
-    built_in.purpose,  # the network's purpose and members by sector (the vision goes beside it)
+    built_in.purpose,  # the network's purpose and members by sector
+    _vision,  # the vision and ground rules it chose
     built_in.journey,  # the U so far
-    # the seed's outcomes (`report outcomes`) go here
+    _outcomes,  # the seed's three outcomes
     built_in.pulse_trends,  # the foundation: knowing, trust, commitment
-    built_in.ties,  # relations: the network map (the `partners` relations go after it)
-    # the collaboration factors go here
+    built_in.ties,  # relations: the network map
+    _partners,  # relations between organisations
+    _factors,  # the collaboration factors
     built_in.commitments,
     built_in.coordinators_notes,
 ]
@@ -48,7 +69,10 @@ async def build(ctx: ReportContext, since: datetime | None = None) -> Document:
         section = await builder(own)
         if section is None:
             continue
-        parts.append(Part(section.heading, (ReportSection("", section.lines),), tuple(own.pictures)))
+        if isinstance(section, Report):
+            parts.append(Part(section.title, section.sections, (*section.charts, *own.pictures)))
+        else:
+            parts.append(Part(section.heading, (ReportSection("", section.lines),), tuple(own.pictures)))
     now = datetime.now(timezone.utc)
     stamp = ctx.t("rounds_date", day=now.day, month=now.month, year=now.year)
     # A network known only by its workspace or tenant id is not named by it (as in the summary).

@@ -25,7 +25,7 @@ class FundersContext(ReportContext):
     pictures: list[Chart] = field(default_factory=list)
 
 
-SectionBuilder = Callable[[ReportContext], Awaitable[ReportSection | None]]
+SectionBuilder = Callable[[ReportContext], Awaitable[ReportSection | Report | None]]
 
 
 def attach(ctx: ReportContext, chart: Chart) -> None:

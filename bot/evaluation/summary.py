@@ -76,7 +76,7 @@ async def build(ctx: ReportContext, rounds: Sequence[queries.RoundInfo]) -> Repo
         ReportSection(ctx.t("report_attention_heading"), tuple(_attention(ctx, ordered, lines, counts.overdue))),
         await _rounds(ctx),
     ]
-    ours = await _charter_and_vision(ctx)
+    ours = await charter_and_vision(ctx)
     if ours is not None:
         sections.insert(1, ours)
     # A network known only by its workspace or tenant id is not named by it.
@@ -106,7 +106,7 @@ def _attention(ctx: ReportContext, rounds: Sequence[queries.RoundInfo], lines: S
     return found or [ctx.t("report_attention_none")]
 
 
-async def _charter_and_vision(ctx: ReportContext) -> ReportSection | None:
+async def charter_and_vision(ctx: ReportContext) -> ReportSection | None:
     """The vision and ground rules the network chose (steps 3, 6, 7): its own, naming no one."""
     vision = await decisions.vision(ctx.tx, ctx.network.id)
     kept = await decisions.rules(ctx.tx, ctx.network.id, ("kept",))
