@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import re
 from pathlib import Path
 from typing import Literal
@@ -125,14 +124,15 @@ class Settings(BaseSettings):
     @field_validator("chart_dir")
     @classmethod
     def _folder(cls, value: str) -> str:
-        """A folder, or one that can be made: the console writes charts and files there. Checked
-        without creating it (the nearest existing part of the path must be a folder)."""
+        """A folder, or a path where one can be made: the console writes charts and files there.
+        Checked without creating it. Write access is not required here: a server without the
+        console never writes there, and the console says so plainly if it cannot."""
         path = Path(value).expanduser()
         if path.exists() and not path.is_dir():
             raise ValueError(f"{value[:80]!r} is a file, not a folder; name a folder for charts and files")
         existing = next((p for p in (path, *path.parents) if p.exists()), None)
-        if existing is None or not existing.is_dir() or not os.access(existing, os.W_OK | os.X_OK):
-            raise ValueError(f"{value[:80]!r} cannot be made a folder here; name a folder you may write to")
+        if existing is None or not existing.is_dir():
+            raise ValueError(f"{value[:80]!r} cannot be made a folder (a part of the path is a file); name a folder")
         return value
 
     @field_validator("coordinators")
