@@ -23,7 +23,7 @@ from tests.conftest import Console, make_settings
 N = 8
 NAMES = [f"m{i:02d}" for i in range(N)]
 KEYS = [f"console:local:{n}" for n in NAMES]
-# Where an anonymous answer may be, and the columns that would name a member there.
+# The only tables an anonymous answer may be found in.
 HOLDERS = {"responses", "held_answers", "round_themes", "outbox"}
 
 
