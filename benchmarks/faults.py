@@ -122,7 +122,9 @@ async def fan_out(bot: Bot, db: Database, session: aiohttp.ClientSession, fake_p
     before = await fake_calls(session, fake_port)
     start_posts = sum(c["method"] == "chat.postMessage" for c in before)
     assert await bot.post(session, command("pulse start trust here --named", cycle)) == 200
-    while await fake_count(session, fake_port, "chat.postMessage") - start_posts < members:  # about half of it sent
+    # Killed with about half of the questions out: counted by posts, which in the first cycle
+    # also carry each member's welcome (later cycles post only the questions).
+    while await fake_count(session, fake_port, "chat.postMessage") - start_posts < members // 2:
         await asyncio.sleep(0.01)
     bot.kill()
     held, pending = snapshot(db)

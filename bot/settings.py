@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import Literal
 from urllib.parse import urlsplit
 
-from pydantic import AliasChoices, Field, ValidationError, field_validator
+from pydantic import AliasChoices, Field, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from flows.arguments import valid_timezone
@@ -15,6 +16,7 @@ from flows.events import MemberRef
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 _HOURS = re.compile(r"([0-9]{1,2})(?::00)?-([0-9]{1,2})(?::00)?")
 _DATABASE_SCHEMES = ("sqlite", "postgres", "postgresql")
+_URL_EXAMPLES = {"slack_api_url": "https://slack.com/api/", "openai_base_url": "https://api.openai.com/v1", "public_url": "https://yhdessa.example.org"}
 
 
 class SettingsError(Exception):
@@ -109,14 +111,28 @@ class Settings(BaseSettings):
             raise ValueError(f"{value[:60]!r} is not a database URL I can read (check the host, port and name)") from None
         return value
 
-    @field_validator("slack_api_url", "openai_base_url")
+    @field_validator("slack_api_url", "openai_base_url", "public_url")
     @classmethod
-    def _http_url(cls, value: str | None) -> str | None:
+    def _http_url(cls, value: str | None, info: ValidationInfo) -> str | None:
         if value is None:
             return None
         parts = urlsplit(value)
         if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise ValueError(f"{value[:60]!r} is not an http(s) URL, for example https://slack.com/api/")
+            raise ValueError(f"{value[:60]!r} is not an http(s) URL, for example {_URL_EXAMPLES[info.field_name or '']}")
+        return value
+
+    @field_validator("chart_dir")
+    @classmethod
+    def _folder(cls, value: str) -> str:
+        """A folder, or a path where one can be made: the console writes charts and files there.
+        Checked without creating it. Write access is not required here: a server without the
+        console never writes there, and the console says so plainly if it cannot."""
+        path = Path(value).expanduser()
+        if path.exists() and not path.is_dir():
+            raise ValueError(f"{value[:80]!r} is a file, not a folder; name a folder for charts and files")
+        existing = next((p for p in (path, *path.parents) if p.exists()), None)
+        if existing is None or not existing.is_dir():
+            raise ValueError(f"{value[:80]!r} cannot be made a folder (a part of the path is a file); name a folder")
         return value
 
     @field_validator("coordinators")

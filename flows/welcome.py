@@ -29,7 +29,9 @@ class Welcomes:
 
     async def greet(self, turn: Turn) -> None:
         member_id = turn.member.id
-        if member_id in self._done:
+        # A member row made just now is someone new, even under an id SQLite gave out before (to
+        # a member who then erased their data): they are welcomed like anyone new.
+        if member_id in self._done and not turn.new_member:
             return
         if not turn.new_member and await turn.tx.get(MemberWelcome, member_id) is not None:
             self._remember(member_id)

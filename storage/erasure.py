@@ -17,6 +17,7 @@ from storage import actions, decisions, digest_chunks, roles
 from storage.digests import forget_answers
 from storage.fanout import forget_invitee
 from storage.journey_erasure import texts_of as journey_texts
+from storage.mentions import forget_mentions
 from storage.models import AuditEntry, ConversationReference, Member, MemberSession, OutboxMessage, Response, ThemeVote
 
 
@@ -38,6 +39,7 @@ async def forget_member(session: AsyncSession, member: Member) -> dict[str, int]
     needles = {member.key, *named, *(a for a in answers if a and len(a) >= 8)}
     await actions.forget(session, member, needles)
     await roles.forget(session, member, needles)
+    await forget_mentions(session, member.network_id, needles)  # in prototypes, facts, digests others wrote
     answered = await session.execute(delete(Response).where(Response.member_id == member.id))
     sessions = await session.execute(delete(MemberSession).where(MemberSession.member_id == member.id))
     await session.execute(delete(ThemeVote).where(ThemeVote.member_id == member.id))  # their dot-votes

@@ -42,13 +42,17 @@ class ConsoleTransport:
     async def deliver(self, message: Outbound) -> str | None:
         if not self._mine(message):
             return None
-        if isinstance(message, Chart):
-            path = self._save(message.filename, message.png)
-            self.write(self.catalog.t(message.language, "console_chart", alt=message.alt_text, path=path))
-            return str(path)
-        if isinstance(message, Document):
-            path = self._save(message.filename, message.content)
-            self.write(f"{message.title} " + self.catalog.t(message.language, "console_written", path=path))
+        if isinstance(message, (Chart, Document)):
+            try:
+                path = self._save(message.filename, message.png if isinstance(message, Chart) else message.content)
+            except OSError as exc:
+                # Retrying would not make the folder writable: said once, plainly, naming the setting.
+                self.write(self.catalog.t(message.language, "console_file_failed", name=message.filename, folder=self.files_dir, error=exc.strerror or exc))
+                return None
+            if isinstance(message, Chart):
+                self.write(self.catalog.t(message.language, "console_chart", alt=message.alt_text, path=path))
+            else:
+                self.write(f"{message.title} " + self.catalog.t(message.language, "console_written", path=path))
             return str(path)
         self.write(render(message))
         if isinstance(message, Report):

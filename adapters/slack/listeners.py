@@ -20,6 +20,7 @@ from typing import Any
 
 from slack_bolt import BoltResponse
 from slack_bolt.async_app import AsyncApp
+from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy import or_, select
 
@@ -166,7 +167,12 @@ class Listeners:
         self._keep_question(body, ref)
         metadata = modal_metadata(events.modal_metadata(body, ref, lang, bool(meta.get("req", True))))
         view = text_modal(ref, question, lang, meta.get("max"), bool(meta.get("req", True)), metadata, self.core.catalog)
-        await client.views_open(trigger_id=body["trigger_id"], view=view)
+        try:
+            await client.views_open(trigger_id=body["trigger_id"], view=view)
+        except SlackApiError as exc:
+            # After the ack, a listener that raises makes bolt wait three seconds and answer 404
+            # (it forgets the ack): an expired or refused trigger is one line, and a click again.
+            log.warning("slack: the text box could not be opened: %s", exc.response.get("error", "?"))
 
     async def on_text_submitted(self, ack: Any, body: dict[str, Any], client: AsyncWebClient) -> None:
         event, _lang = events.view_answer(body)

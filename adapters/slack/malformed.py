@@ -90,7 +90,8 @@ def _action(body: dict[str, Any], action: object) -> None:
         meta = json.loads(events.text_of(action.get("value"), "value") or "{}")
         if not isinstance(meta, dict):
             raise TypeError("the open action's value is not an object")
-        events.text_of(body["trigger_id"], "trigger_id")
+        if not events.text_of(body.get("trigger_id"), "trigger_id"):
+            raise ValueError("the open action has no trigger_id")  # views.open needs one
         events.modal_metadata(body, events.text_of(meta.get("ref"), "ref"), "en", True)
         events.text_of(meta.get("lang"), "lang")
     if action_id in (events.ACTION_SUBMIT, events.ACTION_OPEN) or events.CHOOSE_PATTERN.match(action_id) or events.COMMAND_PATTERN.match(action_id):

@@ -52,6 +52,10 @@ WORDS = [
     "tz=Europe/Helsinki", "tz=" + "a" * 300, "tz=../../etc/passwd", "sector=public", "side=x", "name=", "named=yes",
     "\"every monday 09:00\"", "\"0 9 * * ²\"", "\"every ² weeks friday 9:00\"", "\"monthly 99 10:00\"", "\"",
     "'", "“", "yhdessa", "/yhdessa", "@yhdessä",
+    # the later verbs (actions, the U journey, the digest and themes, rounds)
+    "action", "fact", "gaps", "actor", "intro", "journal", "prototype", "rounds", "themes", "publish", "digest",
+    "done", "drop", "later", "mine", "open", "propose", "invite", "met", "opt-out", "opt-in", "write", "delete",
+    "share", "shared", "update", "auto", "hold", "--owner", "--due", "--votes", "--source", "owner=@bob", "status=done",
 ]
 command_text = st.lists(st.one_of(st.sampled_from(WORDS), st.sampled_from(ODD), st.text(max_size=12)), min_size=0, max_size=6).map(
     lambda words: "/yhdessa " + " ".join(words)

@@ -41,6 +41,7 @@ def _interaction(**changes: Any) -> dict[str, Any]:
     return data
 
 
+OPEN_ACTION = {"action_id": "yh_open", "type": "button", "value": json.dumps({"ref": "1:focus", "lang": "en", "max": 1000}), "action_ts": "1.4"}
 SLACK_CASES = {
     "junk json in payload": ("form", {"payload": "{not json"}),
     "payload is a list": ("form", {"payload": "[1, 2]"}),
@@ -60,6 +61,7 @@ SLACK_CASES = {
     "event is text": ("event", {**payload("event_callback.json"), "event": "message"}),
     "message from a spaced user": ("event", {**payload("event_callback.json"), "event": {"type": "message", "channel_type": "im", "user": " ", "text": "4"}}),
     "body is not json": ("raw", "{"),
+    "open action without a trigger": ("interaction", _interaction(trigger_id=None, actions=[OPEN_ACTION])),
 }
 
 
@@ -87,6 +89,20 @@ async def test_signed_malformed_slack_requests_get_400_and_store_nothing(slack: 
         assert "malformed" in line.getMessage() and line.exc_info is None, case
     assert await members(slack.core) == []
     assert await slack.count(InboundEvent) == 0
+
+
+async def test_a_text_box_slack_will_not_open_is_one_line_and_no_wait(slack: SlackHarness, fake, caplog: pytest.LogCaptureFixture) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
+    """An expired trigger (the click took longer than Slack's three seconds to reach us): one
+    warning, 200 at once; not bolt's three-second wait, 404 and "didn't call ack()"."""
+    fake.fail("views.open", status=200, retry_after=None, error="expired_trigger_id")
+    body, content_type = _body("interaction", _interaction(actions=[OPEN_ACTION]))
+    caplog.clear()
+    started = time.monotonic()
+    status, _ = await slack.post(body, content_type)
+    assert status == 200 and time.monotonic() - started < 2
+    await slack.settle()
+    lines = [r.getMessage() for r in our_lines(caplog)] + [r.getMessage() for r in caplog.records if "ack()" in r.getMessage()]
+    assert lines == ["slack: the text box could not be opened: expired_trigger_id"], lines
 
 
 async def test_a_timestamp_that_is_not_a_time_gets_401(slack: SlackHarness) -> None:

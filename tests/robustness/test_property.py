@@ -96,6 +96,56 @@ def test_random_commands_and_answers_are_always_answered(loop: asyncio.AbstractE
     print(f"\nengine: {seen[0]} random inputs in {time.perf_counter() - started:.1f} s")
 
 
+# --- the later verbs, each with words of its own ---------------------------------------------------
+
+LATER_VERBS = [
+    "action", "fact", "gaps", "actor", "intro", "journal", "prototype", "stage", "journey", "rounds", "report",
+    "reflect themes", "reflect publish", "reflect digest", "reflect close", "reflect status",
+]
+LATER_WORDS = [
+    "add", "list", "done", "drop", "later", "mine", "open", "all", "export", "remove", "propose", "invite", "start",
+    "status", "met", "yes", "no", "opt-out", "opt-in", "write", "delete", "share", "shared", "update", "next", "set",
+    "confirm", "close", "auto", "hold", "checkin", "pulse", "1", "2", "#1", "0", "-1", "²", "١", "9" * 30, "1e3",
+    "--owner", "--owner=@bob", "--owner=nobody", "--due", "2w", "99999999d", "²d", "--round", "--votes", "--votes=0",
+    "--votes=99999", "--source", "--format", "csv", "json", "org=", "sector=moon", "sector=public", "why=", "owner=@bob",
+    "test=", "status=x", "status=testing", "lesson=", "hypothesis=", "\"", "'", "“", "fi", "sv", "en", "@bob", "me",
+]
+later_command = st.tuples(
+    st.sampled_from(LATER_VERBS),
+    st.lists(st.one_of(st.sampled_from(LATER_WORDS), st.sampled_from(fuzz.ODD), st.text(max_size=10)), max_size=5),
+).map(lambda parts: "/yhdessa " + parts[0] + " " + " ".join(parts[1]))
+
+
+def test_random_later_commands_are_always_answered(loop: asyncio.AbstractEventLoop, tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """Actions, the journey's verbs, rounds and the digest's reflect verbs, with a closed round,
+    an action and a prototype there for them to find."""
+    core = loop.run_until_complete(build_core(make_settings(f"sqlite:///{tmp_path / 'fuzz.db'}", tmp_path)))
+    seed = [("alice", "help"), ("bob", "members set me sector=private organisation=Firm"), ("alice", "checkin")]
+    seed += [("bob", "checkin"), ("alice", "reflect close 1"), ("alice", 'action add "Map the services" --owner @bob --due 2w')]
+    seed += [("alice", "stage next confirm"), ("bob", 'prototype add "x" owner=me'), ("alice", "intro start")]
+    for who, words in seed:
+        loop.run_until_complete(core.engine.handle(CommandIssued(CONSOLE, member(who), words, f"seed:{uuid.uuid4().hex}", is_direct=True)))
+    caplog.clear()
+    started = time.perf_counter()
+    seen = [0]
+
+    @fuzz.PROPERTY
+    @given(command=later_command, who=st.sampled_from(["alice", "bob"]))
+    def run(command: str, who: str) -> None:
+        caplog.clear()
+        out = loop.run_until_complete(core.engine.handle(CommandIssued(CONSOLE, member(who), command, f"fuzz:{uuid.uuid4().hex}", is_direct=True)))
+        seen[0] += 1
+        assert out, command
+        check_log(caplog)
+
+    try:
+        run()
+        assert not fuzz.junk_keys(loop.run_until_complete(member_keys(core)))
+    finally:
+        loop.run_until_complete(core.close())
+    print(f"\nlater verbs: {seen[0]} random commands in {time.perf_counter() - started:.1f} s")
+
+
 # --- Slack: signed requests to /slack/events ------------------------------------------------------
 
 

@@ -82,6 +82,12 @@ WRONG_SETTINGS = [
     ("SLACK_API_URL", "ftp://slack", "http"),
     ("YHDESSA_COORDINATORS", "slack:T0123: U0456", "platform:workspace:user"),
     ("YHDESSA_DATABASE_URL", "postgresql://u@h:notaport/db", "YHDESSA_DATABASE_URL"),
+    ("OPENAI_BASE_URL", "zz", "https://api.openai.com/v1"),  # the example is the setting's own
+    ("YHDESSA_PUBLIC_URL", "yhdessa.example.org", "http"),
+    ("YHDESSA_CHART_DIR", "/etc/passwd", "is a file"),
+    ("YHDESSA_CHART_DIR", "/etc/passwd/charts", "cannot be made a folder"),
+    ("YHDESSA_OUTBOX_RETENTION_DAYS", "abc", "number"),
+    ("YHDESSA_CHART_LINK_HOURS", "0", "0"),
 ]
 
 
@@ -102,3 +108,21 @@ def test_odd_command_line_numbers_are_refused(tmp_path: Path) -> None:
     for args in (("run", "--port", "²"), ("run", "--port", "99999999"), ("export", "--round", "99999999999999999999")):
         done = yhdessa(tmp_path, *args)
         assert done.returncode == 2 and "Traceback" not in done.stderr and "is not a whole number" in done.stderr
+
+
+def test_a_chart_folder_that_cannot_be_written_is_said_in_the_console(tmp_path: Path) -> None:
+    """A folder that passes the check but fails at writing (a read-only mount, a pseudo file
+    system): the member is told in one line which setting to change, not shown a traceback."""
+    import asyncio
+
+    from adapters.console.transport import ConsoleTransport
+    from flows.i18n import Catalog
+    from flows.messages import Audience, Document
+
+    blocked = tmp_path / "blocked"
+    blocked.write_text("a file where the folder should be")
+    said: list[str] = []
+    transport = ConsoleTransport(Catalog.load(), "console:local:alice", blocked / "charts", write=said.append)
+    document = Document(Audience.member("console:local:alice"), b"{}", "my-data.json", "application/json", "Tietosi", "fi")
+    assert asyncio.run(transport.deliver(document)) is None
+    assert len(said) == 1 and "YHDESSA_CHART_DIR" in said[0] and "my-data.json" in said[0] and "En voinut" in said[0]
