@@ -66,7 +66,8 @@ async def test_the_report_for_partners_opens_and_shows_no_small_group(console, d
     assert "Knowing each other: latest" in text and "(95% interval" in text and "3 kept (75%)" in text and NOTE in text
     assert not any(name.capitalize() in page for name in NAMES) and "console:local:" not in page  # nobody named
     images = [img.get("src", "") for img in root.iter("img")]
-    assert len(images) == 3  # the U, the pulse trends, the commitments
+    assert "Outcomes of our work together" in headings  # the seed's outcomes, with a chart each
+    assert len(images) == 6  # the U, the three outcomes, the pulse trends, the commitments
     for src in images:
         assert base64.b64decode(src.removeprefix("data:image/png;base64,")).startswith(b"\x89PNG")
     assert not re.search(r'(src|href)="(https?:|/|\.)', page)
@@ -77,7 +78,7 @@ async def test_the_report_for_partners_opens_and_shows_no_small_group(console, d
     assert reader.metadata is not None and reader.metadata.title.startswith("Itä-Uudenmaan")
     printed = "\n".join(page.extract_text() for page in reader.pages)
     assert "Commitments made and kept" in printed and "Itä-Uudenmaan" in printed and "private sector" not in printed
-    assert sum(len(p.images) for p in reader.pages) == 3
+    assert sum(len(p.images) for p in reader.pages) == 6
 
 
 async def test_the_report_for_partners_takes_no_round_or_breakdown(console, db_url, tmp_path, monkeypatch, capsys) -> None:  # type: ignore[no-untyped-def]
