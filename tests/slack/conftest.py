@@ -65,6 +65,8 @@ class SlackHarness:
         self._n += 1
         form = payload("slash_command.json")
         form.update(text=text, user_id=user, user_name=user.lower(), channel_id=channel, channel_name=channel_name, trigger_id=f"trig.{self._n}.{time.time()}")
+        if user in self.fake.users:  # a Slack Connect guest's command carries the guest's own team
+            form["team_id"] = self.fake.users[user]["team_id"]
         return await self.post(urllib.parse.urlencode(form), "application/x-www-form-urlencoded")
 
     async def interaction(self, data: dict[str, Any], headers: dict[str, str] | None = None) -> tuple[int, str]:

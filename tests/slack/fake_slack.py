@@ -171,8 +171,12 @@ class FakeSlack(SocketModeFake):
         args = await request.json()
         call = Call("response_url", args, request.headers.get("Authorization", ""))
         self.calls.append(call)
-        if not (args.get("text") or args.get("blocks")):
-            return web.Response(status=400, text="no_text")
+        # The same rules as chat.postMessage; Slack answers a refused hook with 400 and the error.
+        refusal = check_message("response_url", args)
+        if refusal is not None:
+            call.result = refusal
+            self.refused.append(call)
+            return web.Response(status=400, text=refusal["error"])
         call.result = {"ok": True}
         return web.Response(text="ok")
 

@@ -115,3 +115,22 @@ async def test_views_too_long_text_and_missing_text_get_slacks_errors(web: tuple
     with pytest.raises(SlackApiError, match="message_not_found"):
         await client.chat_update(channel=DM, ts="1.2", text="changed")
     fake.refused.clear()
+
+
+async def test_a_raw_mention_in_the_notification_text_or_a_hook_is_refused(web: tuple[FakeSlack, AsyncWebClient]) -> None:
+    """The top-level `text` (the notification) and a response_url message get the same rules as
+    blocks: `<!channel>` unescaped there would ping everyone."""
+    fake, client = web
+    with pytest.raises(SlackApiError) as refused:
+        await client.chat_postMessage(channel=DM, text="Results for <!channel>")
+    assert "json-pointer:/text" in refused.value.response["response_metadata"]["messages"][0]
+    with pytest.raises(SlackApiError, match="invalid_blocks_format"):
+        await client.chat_postMessage(channel=DM, text="x", blocks={"type": "section"})  # type: ignore[arg-type]
+    async with aiohttp.ClientSession() as session:
+        hook = fake.response_url()
+        async with session.post(hook, json={"text": "ok", "blocks": old_scale_layout()}) as answer:
+            assert answer.status == 400 and await answer.text() == "invalid_blocks"
+        async with session.post(hook, json={"text": "Saved &lt;3", "response_type": "ephemeral"}) as answer:
+            assert answer.status == 200
+    assert [c.method for c in fake.refused] == ["chat.postMessage", "chat.postMessage", "response_url"]
+    fake.refused.clear()
