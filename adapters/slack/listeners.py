@@ -16,10 +16,12 @@ import json
 import logging
 import re
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from typing import Any
 
 from slack_bolt import BoltResponse
 from slack_bolt.async_app import AsyncApp
+from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy import or_, select
 
@@ -190,7 +192,25 @@ class Listeners:
         """Stored by the listener middleware before bolt acknowledged it; the inbox does the rest."""
 
     async def _mention(self, body: dict[str, Any], context: Any) -> InboundEvent | None:
-        return events.mention_event(body)
+        event = events.mention_event(body)
+        if events.is_team_id(event.member.workspace):
+            return event
+        # In a shared channel an app_mention's `user_team` can be the guest's organisation (E…),
+        # not their workspace (slack-bolt's extract_actor_team_id gives up there): users.info
+        # knows it, so the guest stays the one member their clicks and answers are kept under.
+        team = await self._team_of_person(context, event.member.user)
+        return replace(event, member=replace(event.member, workspace=team or event.network.workspace))
+
+    async def _team_of_person(self, context: Any, user_id: str) -> str | None:
+        client = context.get("client")
+        if client is None:
+            return None
+        try:
+            info = (await client.users_info(user=user_id)).get("user") or {}
+        except SlackApiError:
+            return None
+        team = str(info.get("team_id") or "")
+        return team if events.is_team_id(team) else None
 
     async def _joined(self, body: dict[str, Any], context: Any) -> InboundEvent | None:
         event = events.joined_event(body)
