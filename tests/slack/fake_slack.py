@@ -40,6 +40,7 @@ class Failure:
     error: str
     retry_after: int | None
     times: int
+    after: int = 0  # calls of the method that go through before the failures start
 
 
 class FakeSlack(SocketModeFake):
@@ -77,8 +78,8 @@ class FakeSlack(SocketModeFake):
     def add_channel(self, channel_id: str, name: str, members: list[str]) -> None:
         self.channels[channel_id] = {"id": channel_id, "name": name, "members": list(members)}
 
-    def fail(self, method: str, status: int = 429, retry_after: int | None = 1, times: int = 1, error: str = "ratelimited") -> None:
-        self.failures.setdefault(method, []).append(Failure(status, error, retry_after, times))
+    def fail(self, method: str, status: int = 429, retry_after: int | None = 1, times: int = 1, error: str = "ratelimited", after: int = 0) -> None:
+        self.failures.setdefault(method, []).append(Failure(status, error, retry_after, times, after))
 
     @property
     def base_url(self) -> str:
@@ -127,7 +128,9 @@ class FakeSlack(SocketModeFake):
         call = Call(method, args, request.headers.get("Authorization", ""))
         self.calls.append(call)
         pending = self.failures.get(method) or []
-        if pending:
+        if pending and pending[0].after > 0:
+            pending[0].after -= 1
+        elif pending:
             failure = pending[0]
             failure.times -= 1
             if failure.times <= 0:
