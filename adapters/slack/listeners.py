@@ -29,7 +29,7 @@ from adapters.slack import events
 from adapters.slack.blocks import modal_metadata, question_block_id, text_modal
 from adapters.slack.clients import SlackClients
 from adapters.slack.estimate import last_outbox_id, tell_delivery_time
-from adapters.slack.home import home_view
+from adapters.slack.home import publish_home
 from adapters.slack.lifecycle import workspace_gone
 from flows.events import ChannelRef, InboundEvent, MemberRef, NetworkRef
 from flows.inbox import FollowUp, Inbox, InboxUnavailable, language_of
@@ -249,11 +249,7 @@ class Listeners:
         await self._publish_home(client, events.network_of(body), events.member(user["id"], user.get("team_id"), team))
 
     async def _publish_home(self, client: AsyncWebClient, network: NetworkRef, member: MemberRef) -> None:
-        try:
-            view = await home_view(self.core.db, self.core.config, self.core.engine, network, member)
-            await client.views_publish(user_id=member.user, view=view)
-        except Exception:
-            log.exception("slack: publishing the Home tab failed")
+        await publish_home(self.core, self.clients, client, network, member)
 
     async def _is_network_channel(self, network_ref: NetworkRef, channel: ChannelRef) -> bool:
         """A channel the network works in: its report channel, or where a round was launched or sent."""

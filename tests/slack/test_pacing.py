@@ -89,3 +89,15 @@ async def test_a_429_halfway_through_a_message_of_several_parts_sends_no_part_tw
     assert pages == ["line 0 x", "line 50 "]  # page one once, page two once after its 429
     assert len(slack.posts_to("DBEN")) == 1  # the report's text was not posted again for the chart
     assert len([c for c in slack.fake.called("files.completeUploadExternal") if c.result.get("ok")]) == 1
+
+
+async def test_a_429_on_the_home_tab_pauses_views_publish_for_the_whole_workspace(slack: SlackHarness) -> None:
+    from tests.slack.conftest import payload
+
+    slack.fake.fail("views.publish", status=429, retry_after=1)
+    opened = payload("events.json")["app_home_opened"]
+    await slack.event(dict(opened, user="UANNA"), "Ev0PACEHOME1")
+    await slack.event(dict(opened, user="UBEN"), "Ev0PACEHOME2")
+    first, second = slack.fake.called("views.publish")
+    assert not first.result.get("ok") and second.result.get("ok") and second.args["user_id"] == "UBEN"
+    assert second.at - first.at >= 0.95  # Ben's tab waited out the Retry-After Anna's got
