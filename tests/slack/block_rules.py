@@ -36,6 +36,11 @@ CHECK_OPTIONS = 10
 SELECT_OPTIONS = 100
 TEXT_INPUT_MAX = 3000
 MESSAGE_TEXT = 40000
+# chat.postMessage refuses blocks holding more than about 12,000 characters of text in all with
+# `msg_blocks_too_long` (undocumented; Slack counts some overhead per block, and refusals were seen
+# from 11,341 summed characters: slackapi/bolt-js issues 2509, 2867). The fake refuses from 11,000,
+# below every refusal seen; a response_url message is not limited so (issue 2867).
+MESSAGE_BLOCKS_TEXT = 11000
 
 ACTIONS_ELEMENT_TYPES = {
     "button", "checkboxes", "datepicker", "datetimepicker", "overflow", "radio_buttons", "timepicker",
@@ -250,6 +255,14 @@ def check_view(view: Any) -> list[str]:
     return problems.messages + check_blocks(view.get("blocks"), view["type"], "/view/blocks")
 
 
+def _text_in(value: Any) -> int:
+    if isinstance(value, dict):
+        return sum(len(v) if k == "text" and isinstance(v, str) else _text_in(v) for k, v in value.items())
+    if isinstance(value, list):
+        return sum(_text_in(v) for v in value)
+    return 0
+
+
 def _unescaped(text: str) -> list[str]:
     bare = _ENTITY.sub("", text)
     return [char for char in "<>&" if char in bare]
@@ -272,6 +285,8 @@ def check_message(method: str, args: dict[str, Any]) -> dict[str, Any] | None:
         return {"ok": False, "error": "invalid_arguments", "response_metadata": {"messages": [message]}}
     if blocks is not None and not isinstance(blocks, list):
         return {"ok": False, "error": "invalid_blocks_format"}
+    if isinstance(blocks, list) and method != "response_url" and _text_in(blocks) > MESSAGE_BLOCKS_TEXT:
+        return {"ok": False, "error": "msg_blocks_too_long"}
     if blocks is not None:
         messages = check_blocks(blocks, "message")
         if messages:
