@@ -82,6 +82,8 @@ def build_bolt(settings: Settings, clients: SlackClients, core: Any, transport: 
         # Socket Mode requests come over the authenticated WebSocket and carry no signature.
         "request_verification_enabled": not socket_mode,
         "process_before_response": False,
+        # What bolt tells someone whose workspace has no installation (its default is English only).
+        "user_facing_authorize_error_message": core.catalog.t(settings.language, "slack_not_installed"),
     }
     if settings.slack_client_id:
         from adapters.slack.installation_store import oauth_settings

@@ -94,7 +94,7 @@ class FakeSlack(SocketModeFake):
         app.router.add_post("/api/{method}", self._api)
         app.router.add_get("/api/{method}", self._api)  # slack_sdk reads (conversations.members, users.info) with GET
         app.router.add_post("/upload/{file_id}", self._upload)
-        app.router.add_post("/respond/{hook}", self._respond)
+        app.router.add_post("/respond/{hook:.*}", self._respond)
         app.router.add_get("/calls", self._calls)
         app.router.add_get("/count", self._count)
         app.router.add_get("/link", self._socket)

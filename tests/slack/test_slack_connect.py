@@ -139,7 +139,10 @@ async def test_a_workspace_without_the_app_gets_nothing(oauth: SlackHarness) -> 
         assert (await tx.execute(select(Member.id))).first() is None
         assert (await tx.execute(select(Schedule.id))).first() is None
     assert await oauth.outbox() == []
-    assert [c.method for c in oauth.fake.calls] == []
+    # Only the command is answered, through its response_url: the app is not installed there, in
+    # the deployment's language (bolt's own default would be English only).
+    assert [c.method for c in oauth.fake.calls] == ["response_url"]
+    assert oauth.fake.calls[0].args["text"] == oauth.core.catalog.t("en", "slack_not_installed")
 
 
 async def _install_host(oauth: SlackHarness) -> None:
