@@ -1,6 +1,7 @@
 """Neutral messages -> Block Kit JSON. Pure functions: no client, no I/O.
 
-Slack's limits shape the layout: 50 blocks per message, 3,000 characters per section text,
+Slack's limits shape the layout: 50 blocks and about 12,000 characters of text per message
+(adapters.slack.mrkdwn.paginate), 3,000 characters per section text,
 75 per button or option label, 25 elements per actions block, 100 options per select,
 10 checkboxes. Slack refuses a whole message (`invalid_blocks`) when two elements of one block
 share an `action_id` or two blocks share a `block_id`: every button gets its own action id
@@ -36,15 +37,16 @@ from adapters.slack.mrkdwn import (
     escape,
     fallback,
     markup_section,
+    paginate,
     plain,
     section,
+    text_length,
     unescape,
 )
 from flows.i18n import Catalog
 from flows.messages import Option, Prompt, Report
 
 __all__ = ["Block", "MAX_LABEL", "MAX_SECTION", "clip", "context", "plain", "section", "fallback"]
-MAX_BLOCKS = 50
 MAX_BUTTONS = 5  # more single-choice options than this become a select
 MAX_ACTIONS = 5  # command buttons under a notice: more would crowd a phone's screen
 MAX_METADATA = 3000
@@ -216,12 +218,11 @@ def notice_blocks(text: str, actions: tuple[tuple[str, str], ...] = ()) -> list[
     command buttons (help's) follow on the last page, each with its own action id."""
     sections = [markup_section(chunk) for chunk in chunks(escape(text or " "), MAX_SECTION)]
     if not actions:
-        return _paginate(sections)
+        return paginate(sections)
     buttons = [_button(label, command_action_id(f"notice:{i}"), command) for i, (label, command) in enumerate(actions[:MAX_ACTIONS])]
-    pages = _paginate(sections)
-    if len(pages[-1]) >= MAX_BLOCKS:
-        pages.append([])
-    pages[-1].append({"type": "actions", "block_id": "yh_notice_actions", "elements": buttons})
+    row = {"type": "actions", "block_id": "yh_notice_actions", "elements": buttons}
+    pages = paginate(sections, reserve=text_length(row))
+    pages[-1].append(row)
     return pages
 
 
@@ -232,8 +233,4 @@ def report_blocks(report: Report) -> list[list[Block]]:
         body = escape("\n".join(part.lines))
         markup = f"*{escape(part.heading)}*\n{body}" if body else f"*{escape(part.heading)}*"
         blocks.extend(markup_section(chunk) for chunk in chunks(markup, MAX_SECTION))
-    return _paginate(blocks)
-
-
-def _paginate(blocks: list[Block]) -> list[list[Block]]:
-    return [blocks[i : i + MAX_BLOCKS] for i in range(0, len(blocks), MAX_BLOCKS)] or [[section(" ")]]
+    return paginate(blocks)

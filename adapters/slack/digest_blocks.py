@@ -4,22 +4,21 @@ as a file right after (an image block would need a public URL). Pure functions, 
 
 from __future__ import annotations
 
-from adapters.slack.mrkdwn import MAX_SECTION, Block, chunks, context, escape, markup_section, plain
+from adapters.slack.mrkdwn import MAX_SECTION, Block, chunks, clip_markup, context, escape, markup_section, paginate, plain
 from flows.messages import Digest
 
-MAX_BLOCKS = 50
 MAX_FIELDS = 10  # a section holds at most ten fields
 MAX_FIELD = 2000
 
 
 def digest_blocks(digest: Digest) -> list[list[Block]]:
-    """The digest's blocks, in as many messages as the 50-block limit needs; block ids unique."""
+    """The digest's blocks, in as many messages as Slack's limits need; block ids unique."""
     blocks: list[Block] = [
         {"type": "header", "block_id": "yh_digest_title", "text": plain(digest.title, 150)},
         {**markup_section(escape(digest.summary)), "block_id": "yh_digest_summary"},
     ]
     fields = [
-        {"type": "mrkdwn", "text": f"*{escape(label)}*\n{escape(value)}"[:MAX_FIELD]} for label, value in digest.figures
+        {"type": "mrkdwn", "text": clip_markup(f"*{escape(label)}*\n{escape(value)}", MAX_FIELD)} for label, value in digest.figures
     ]
     for start in range(0, len(fields), MAX_FIELDS):
         blocks.append({"type": "section", "block_id": f"yh_digest_figures_{start}", "fields": fields[start : start + MAX_FIELDS]})
@@ -35,4 +34,4 @@ def digest_blocks(digest: Digest) -> list[list[Block]]:
             blocks.append({**markup_section(chunk), "block_id": f"yh_digest_response_{piece}"})
     if digest.note:
         blocks.append({**context(digest.note), "block_id": "yh_digest_note"})
-    return [blocks[i : i + MAX_BLOCKS] for i in range(0, len(blocks), MAX_BLOCKS)]
+    return paginate(blocks)

@@ -102,6 +102,11 @@ def network_of(body: dict[str, Any]) -> NetworkRef:
     return NetworkRef(PLATFORM, team)
 
 
+def is_team_id(value: str | None) -> bool:
+    """A workspace's id (T…), not an Enterprise Grid organisation's (E…)."""
+    return bool(value) and str(value).startswith("T")
+
+
 def member(user_id: str, user_team: str | None, network_team: str, name: str | None = None) -> MemberRef:
     """Slack Connect members keep their own team, so two organisations' U0123 never collide."""
     check_part(user_id, "Slack user id", SLACK_ID)

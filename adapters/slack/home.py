@@ -6,11 +6,17 @@ outbox: a Home tab is a view that is replaced, not a message that must arrive on
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
 from adapters.slack import blocks as bk
+from adapters.slack.clients import NotInstalled, SlackClients
 from adapters.slack.events import command_action_id
 from adapters.slack.mrkdwn import heading_section
+from adapters.slack.transport import is_rate_limited, retry_after_of
 from flows.events import MemberRef, NetworkRef
 from flows.i18n import Catalog
 from flows.journey import where_you_are
@@ -19,6 +25,7 @@ from flows.turn import EngineConfig, Turn, language_of
 from storage import repository as repo
 from storage.database import Database
 
+log = logging.getLogger(__name__)
 MAX_HOME_BLOCKS = 100
 RECENT_ANSWERS = 5
 HOME_ROUNDS = 8
@@ -158,3 +165,25 @@ async def _coordinator_part(tx: Any, config: EngineConfig, network_id: int, lang
         }
     )
     return part
+
+
+async def publish_home(core: Any, clients: SlackClients, client: AsyncWebClient, network: NetworkRef, member: MemberRef) -> None:
+    """views.publish is Tier 4 per workspace: drawn from the workspace's bucket (on the client the
+    transport uses for it, not bolt's per-request copy), and a 429 pauses that bucket."""
+    try:
+        client = await clients.for_team(network.workspace)
+    except NotInstalled:
+        pass
+    family = clients.bucket_of(client)
+    try:
+        view = await home_view(core.db, core.config, core.engine, network, member)
+        await clients.buckets.acquire(family, "views.publish", patient=True)
+        await client.views_publish(user_id=member.user, view=view)
+    except SlackApiError as exc:
+        if not is_rate_limited(exc):
+            log.exception("slack: publishing the Home tab failed")
+            return
+        clients.buckets.pause(clients.buckets.key(family, "views.publish"), retry_after_of(exc) or 1.0)
+        log.warning("slack: the Home tab was not shown: views.publish is rate-limited for %s s", retry_after_of(exc))
+    except Exception:
+        log.exception("slack: publishing the Home tab failed")

@@ -16,6 +16,7 @@ import json
 import logging
 import re
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from typing import Any
 
 from slack_bolt import BoltResponse
@@ -28,7 +29,7 @@ from adapters.slack import events
 from adapters.slack.blocks import modal_metadata, question_block_id, text_modal
 from adapters.slack.clients import SlackClients
 from adapters.slack.estimate import last_outbox_id, tell_delivery_time
-from adapters.slack.home import home_view
+from adapters.slack.home import publish_home
 from adapters.slack.lifecycle import workspace_gone
 from flows.events import ChannelRef, InboundEvent, MemberRef, NetworkRef
 from flows.inbox import FollowUp, Inbox, InboxUnavailable, language_of
@@ -196,7 +197,25 @@ class Listeners:
         """Stored by the listener middleware before bolt acknowledged it; the inbox does the rest."""
 
     async def _mention(self, body: dict[str, Any], context: Any) -> InboundEvent | None:
-        return events.mention_event(body)
+        event = events.mention_event(body)
+        if events.is_team_id(event.member.workspace):
+            return event
+        # In a shared channel an app_mention's `user_team` can be the guest's organisation (E…),
+        # not their workspace (slack-bolt's extract_actor_team_id gives up there): users.info
+        # knows it, so the guest stays the one member their clicks and answers are kept under.
+        team = await self._team_of_person(context, event.member.user)
+        return replace(event, member=replace(event.member, workspace=team or event.network.workspace))
+
+    async def _team_of_person(self, context: Any, user_id: str) -> str | None:
+        client = context.get("client")
+        if client is None:
+            return None
+        try:
+            info = (await client.users_info(user=user_id)).get("user") or {}
+        except SlackApiError:
+            return None
+        team = str(info.get("team_id") or "")
+        return team if events.is_team_id(team) else None
 
     async def _joined(self, body: dict[str, Any], context: Any) -> InboundEvent | None:
         event = events.joined_event(body)
@@ -235,11 +254,7 @@ class Listeners:
         await self._publish_home(client, events.network_of(body), events.member(user["id"], user.get("team_id"), team))
 
     async def _publish_home(self, client: AsyncWebClient, network: NetworkRef, member: MemberRef) -> None:
-        try:
-            view = await home_view(self.core.db, self.core.config, self.core.engine, network, member)
-            await client.views_publish(user_id=member.user, view=view)
-        except Exception:
-            log.exception("slack: publishing the Home tab failed")
+        await publish_home(self.core, self.clients, client, network, member)
 
     async def _is_network_channel(self, network_ref: NetworkRef, channel: ChannelRef) -> bool:
         """A channel the network works in: its report channel, or where a round was launched or sent."""

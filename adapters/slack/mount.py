@@ -54,11 +54,27 @@ class _QuietTokenNotice(logging.Filter):
         return "`token` will be unused" not in record.getMessage()
 
 
+class _NoBodyOfRefusedRequests(logging.Filter):
+    """Bolt logs a request whose signature fails with its whole body: with a wrong secret or a
+    clock that drifted, that is every member's answer and command. The signature and timestamp
+    are kept (they tell which); the body is left out, as our own logs leave bodies out."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        if message.startswith("Invalid request signature detected") and ", body: " in message:
+            record.msg, record.args = message.split(", body: ", 1)[0] + ", body left out)", ()
+        return True
+
+
 def build_bolt(settings: Settings, clients: SlackClients, core: Any, transport: SlackTransport, work: Inbox, store: Any = None) -> AsyncApp:
     socket_mode = bool(settings.slack_app_token)
     bolt_log = logging.getLogger("adapters.slack.bolt")
     if not any(isinstance(f, _QuietTokenNotice) for f in bolt_log.filters):
         bolt_log.addFilter(_QuietTokenNotice())
+    for name in ("slack_bolt.RequestVerification", "slack_bolt.AsyncRequestVerification"):
+        verification_log = logging.getLogger(name)
+        if not any(isinstance(f, _NoBodyOfRefusedRequests) for f in verification_log.filters):
+            verification_log.addFilter(_NoBodyOfRefusedRequests())
     options: dict[str, Any] = {
         "name": "yhdessa",
         "logger": bolt_log,
@@ -66,6 +82,8 @@ def build_bolt(settings: Settings, clients: SlackClients, core: Any, transport: 
         # Socket Mode requests come over the authenticated WebSocket and carry no signature.
         "request_verification_enabled": not socket_mode,
         "process_before_response": False,
+        # What bolt tells someone whose workspace has no installation (its default is English only).
+        "user_facing_authorize_error_message": core.catalog.t(settings.language, "slack_not_installed"),
     }
     if settings.slack_client_id:
         from adapters.slack.installation_store import oauth_settings

@@ -14,6 +14,12 @@ from typing import Any
 Block = dict[str, Any]
 MAX_SECTION = 3000
 MAX_LABEL = 75
+MAX_BLOCKS = 50
+# Slack refuses a chat.postMessage whose blocks hold more than about 12,000 characters of text in
+# all (`msg_blocks_too_long`; undocumented, counted with some overhead per block: refusals were
+# seen from 11,341 characters, slackapi/bolt-js issues 2509 and 2867). A long notice or report is
+# split well inside that, not only at 50 blocks (which would allow 150,000).
+MESSAGE_TEXT_BUDGET = 9000
 _ENTITY_TAIL = re.compile(r"&[a-z]{0,3}$")
 
 
@@ -110,3 +116,30 @@ def chunks(text: str, limit: int = MAX_SECTION) -> list[str]:
     if current or not parts:
         parts.append(current or " ")
     return parts
+
+
+def text_length(value: Any) -> int:
+    """All the text a block (or a list of them) carries, as Slack counts it against a message."""
+    if isinstance(value, dict):
+        own = len(value["text"]) if isinstance(value.get("text"), str) else 0
+        return own + sum(text_length(v) for k, v in value.items() if k != "text" or not isinstance(v, str))
+    if isinstance(value, list):
+        return sum(text_length(v) for v in value)
+    return 0
+
+
+def paginate(blocks: list[Block], reserve: int = 0) -> list[list[Block]]:
+    """Blocks in as many messages as Slack's limits need: at most 50 blocks and MESSAGE_TEXT_BUDGET
+    characters of text each (`reserve` keeps room on the last page for what follows)."""
+    pages: list[list[Block]] = [[]]
+    used = 0
+    for block in blocks:
+        size = text_length(block)
+        if pages[-1] and (len(pages[-1]) >= MAX_BLOCKS or used + size > MESSAGE_TEXT_BUDGET):
+            pages.append([])
+            used = 0
+        pages[-1].append(block)
+        used += size
+    if reserve and (len(pages[-1]) >= MAX_BLOCKS or used + reserve > MESSAGE_TEXT_BUDGET):
+        pages.append([])
+    return pages if pages[0] else [[section(" ")]]

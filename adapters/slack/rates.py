@@ -35,6 +35,9 @@ SLACK_RATES: dict[str, Rate] = {
     "users.list": _within(TIER_2),
     "conversations.members": _within(TIER_4),
     "conversations.list": _within(TIER_2),
+    # The Home tab (views.publish, Tier 4). views.open is not paced: its trigger_id expires three
+    # seconds after the click, so waiting for a slot would only make it fail later.
+    "views.publish": _within(TIER_4),
 }
 
 # chat.postMessage: about one a second per channel; the dispatcher keeps that per conversation.

@@ -7,9 +7,10 @@ fix (unknown user or channel, bot not in the channel, deactivated account) -> Un
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 import aiohttp
@@ -30,6 +31,7 @@ from storage.models import Member, Network
 from storage.units import core_transaction
 
 log = logging.getLogger(__name__)
+Part = Callable[[], Awaitable[str]]  # one Slack message or file of an outbound message; returns its handle
 
 PERMANENT = frozenset(
     {
@@ -99,6 +101,7 @@ class SlackTransport:
         self.catalog = catalog
         self._dms: OrderedDict[str, str] = OrderedDict()
         self._questions: OrderedDict[str, dict[str, str]] = OrderedDict()
+        self._progress: OrderedDict[str, tuple[str, int]] = OrderedDict()  # half-sent message -> (handle, parts sent)
 
     def remember_question(self, handle: str, question: dict[str, str]) -> None:
         """The listener saw the prompt message in the click's payload: keep its question so the
@@ -176,36 +179,59 @@ class SlackTransport:
             )
             return f"{response['channel']}|{response['ts']}"
         if isinstance(message, Notice):
-            return await self._post_pages(client, channel, message.text, blocks.notice_blocks(message.text, message.actions))
-        if isinstance(message, Report):
-            handle = await self._post_pages(client, channel, message.title, blocks.report_blocks(message))
-            for chart in message.charts:
-                await self._upload(client, channel, chart.png, chart.filename, chart.title or chart.alt_text, chart.alt_text)
-            return handle
-        if isinstance(message, Digest):
-            handle = await self._post_pages(client, channel, message.title, digest_blocks(message))
-            if message.chart is not None:
-                chart = message.chart
-                await self._upload(client, channel, chart.png, chart.filename, chart.title or chart.alt_text, chart.alt_text)
-            return handle
+            return await self._in_parts(message, self._pages(client, channel, message.text, blocks.notice_blocks(message.text, message.actions)))
+        if isinstance(message, (Report, Digest)):
+            pages = blocks.report_blocks(message) if isinstance(message, Report) else digest_blocks(message)
+            charts = message.charts if isinstance(message, Report) else (message.chart,) if message.chart is not None else ()
+            uploads = [self._chart_upload(client, channel, chart) for chart in charts]
+            return await self._in_parts(message, [*self._pages(client, channel, message.title, pages), *uploads])
         if isinstance(message, Chart):
             return await self._upload(client, channel, message.png, message.filename, message.title or message.alt_text, message.alt_text)
         if isinstance(message, Document):
             return await self._upload(client, channel, message.content, message.filename, message.title or message.filename, None)
         raise Undeliverable(f"no Slack rendering for {type(message).__name__}")
 
-    async def _post_pages(self, client: AsyncWebClient, channel: str, fallback: str, pages: list[list[dict[str, Any]]]) -> str:
-        handle = ""
-        for page in pages:
+    def _pages(self, client: AsyncWebClient, channel: str, fallback: str, pages: list[list[dict[str, Any]]]) -> list[Part]:
+        async def post(page: list[dict[str, Any]]) -> str:
             response = await self._api(client, "chat.postMessage", channel=channel, text=blocks.fallback(fallback), blocks=page)
-            handle = handle or f"{response['channel']}|{response['ts']}"
+            return f"{response['channel']}|{response['ts']}"
+
+        return [lambda page=page: post(page) for page in pages]
+
+    def _chart_upload(self, client: AsyncWebClient, channel: str, chart: Chart) -> Part:
+        return lambda: self._upload(client, channel, chart.png, chart.filename, chart.title or chart.alt_text, chart.alt_text)
+
+    async def _in_parts(self, message: Outbound, parts: list[Part]) -> str:
+        """A message of several Slack messages and files (a long notice, a report and its charts):
+        when one part meets a 429 or a 5xx the outbox sends the message again, and the parts that
+        reached Slack already are not sent twice. Kept in memory: a restart in between may repeat them."""
+        key = _progress_key(message) if len(parts) > 1 else ""
+        handle, sent = self._progress.pop(key, ("", 0))
+        try:
+            for part in parts[sent:]:
+                result = await part()
+                handle = handle or result
+                sent += 1
+        except BaseException:
+            if key and sent:
+                self._remember(self._progress, key, (handle, sent))
+            raise
         return handle
 
     async def _upload(self, client: AsyncWebClient, channel: str, data: bytes, filename: str, title: str, alt: str | None) -> str:
         team = self.clients.bucket_of(client)
         await self.buckets.acquire(team, "files.getUploadURLExternal")
         await self.buckets.acquire(team, "files.completeUploadExternal")
-        response = await client.files_upload_v2(channel=channel, content=data, filename=filename, title=title, alt_txt=alt)
+        try:
+            response = await client.files_upload_v2(channel=channel, content=data, filename=filename, title=title, alt_txt=alt)
+        except SlackApiError as exc:
+            if not is_rate_limited(exc):
+                raise
+            # files_upload_v2 is two calls: the 429 pauses the one that got it, for everyone.
+            method = str(getattr(exc.response, "api_url", "")).rstrip("/").rsplit("/", 1)[-1]
+            key = Buckets.key(team, method if method.startswith("files.") else "files.completeUploadExternal")
+            self.buckets.pause(key, retry_after_of(exc) or 1.0)
+            raise classify(exc, key) from None
         file = response.get("file") or {}
         return str(file.get("id", ""))
 
@@ -242,6 +268,12 @@ class SlackTransport:
                 log.warning("slack: could not keep the DM channel of a member: the database cannot be written")
         self._remember(self._dms, key, channel)
         return channel
+
+
+def _progress_key(message: Outbound) -> str:
+    """Names one multi-part message while it is half delivered (its audience and content)."""
+    content = repr(message).encode("utf-8", "replace")
+    return f"{message.audience.key}|{hashlib.sha1(content).hexdigest()}"
 
 
 def _dm_key(audience: Audience) -> str:

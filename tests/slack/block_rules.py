@@ -4,8 +4,9 @@ Each broken rule becomes a message in Slack's own form, `[ERROR] <what> [json-po
 the fake answers `invalid_blocks` (chat.*) or `invalid_arguments` (views.*) with them in
 `response_metadata.messages`, as Slack does. Limits are Slack's published ones (Block Kit
 reference, docs.slack.dev): see PLATFORM-FACTS.md. One rule is stricter than Slack: mrkdwn with a
-raw `&`, `<` or `>` is refused, because Slack would render it as markup (a vanished `<flow>`, a
-`<!channel>` ping) instead of refusing it, and no test would notice.
+raw `&`, `<` or `>` is refused, in blocks and in a message's top-level `text` alike, because Slack
+would render it as markup (a vanished `<flow>`, a `<!channel>` ping, a link) instead of refusing
+it, and no test would notice.
 """
 
 from __future__ import annotations
@@ -35,6 +36,11 @@ CHECK_OPTIONS = 10
 SELECT_OPTIONS = 100
 TEXT_INPUT_MAX = 3000
 MESSAGE_TEXT = 40000
+# chat.postMessage refuses blocks holding more than about 12,000 characters of text in all with
+# `msg_blocks_too_long` (undocumented; Slack counts some overhead per block, and refusals were seen
+# from 11,341 summed characters: slackapi/bolt-js issues 2509, 2867). The fake refuses from 11,000,
+# below every refusal seen; a response_url message is not limited so (issue 2867).
+MESSAGE_BLOCKS_TEXT = 11000
 
 ACTIONS_ELEMENT_TYPES = {
     "button", "checkboxes", "datepicker", "datetimepicker", "overflow", "radio_buttons", "timepicker",
@@ -249,8 +255,23 @@ def check_view(view: Any) -> list[str]:
     return problems.messages + check_blocks(view.get("blocks"), view["type"], "/view/blocks")
 
 
+def _text_in(value: Any) -> int:
+    if isinstance(value, dict):
+        return sum(len(v) if k == "text" and isinstance(v, str) else _text_in(v) for k, v in value.items())
+    if isinstance(value, list):
+        return sum(_text_in(v) for v in value)
+    return 0
+
+
+def _unescaped(text: str) -> list[str]:
+    bare = _ENTITY.sub("", text)
+    return [char for char in "<>&" if char in bare]
+
+
 def check_message(method: str, args: dict[str, Any]) -> dict[str, Any] | None:
-    """chat.postMessage / chat.update / chat.postEphemeral: Slack's answer when a rule is broken."""
+    """chat.postMessage / chat.update / chat.postEphemeral / a response_url: Slack's answer when a
+    rule is broken. The top-level `text` is mrkdwn too (the notification, and what a client without
+    blocks shows): a raw `<!channel>` there pings as surely as in a section."""
     text, blocks = args.get("text"), args.get("blocks")
     if not text and not blocks:
         return {"ok": False, "error": "no_text"}
@@ -258,6 +279,14 @@ def check_message(method: str, args: dict[str, Any]) -> dict[str, Any] | None:
         return {"ok": False, "error": "msg_too_long"}
     if method == "chat.update" and not args.get("ts"):
         return {"ok": False, "error": "invalid_arguments", "response_metadata": {"messages": ["[ERROR] missing required field: ts"]}}
+    if isinstance(text, str) and args.get("mrkdwn") is not False and _unescaped(text):
+        found = ", ".join(repr(c) for c in _unescaped(text))
+        message = f"[ERROR] contains an unescaped {found} (Slack would read it as markup) [json-pointer:/text]"
+        return {"ok": False, "error": "invalid_arguments", "response_metadata": {"messages": [message]}}
+    if blocks is not None and not isinstance(blocks, list):
+        return {"ok": False, "error": "invalid_blocks_format"}
+    if isinstance(blocks, list) and method != "response_url" and _text_in(blocks) > MESSAGE_BLOCKS_TEXT:
+        return {"ok": False, "error": "msg_blocks_too_long"}
     if blocks is not None:
         messages = check_blocks(blocks, "message")
         if messages:

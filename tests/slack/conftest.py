@@ -55,6 +55,12 @@ class SlackHarness:
         return self.core.transports["slack"]
 
     async def post(self, body: str, content_type: str, headers: dict[str, str] | None = None, signed: bool = True) -> Any:
+        # The payloads' response_urls are Slack's (hooks.slack.com): here they lead to the strict
+        # fake, so whatever the bot or bolt posts there is checked too (and nothing leaves the host).
+        # A body signed by the caller is left as it is (its signature covers it).
+        hooks = self.fake.response_url("")
+        if signed:
+            body = body.replace("https://hooks.slack.com/", hooks).replace(urllib.parse.quote("https://hooks.slack.com/", safe=""), urllib.parse.quote(hooks, safe=""))
         all_headers = {"Content-Type": content_type, **(sign(body) if signed else {}), **(headers or {})}
         response = await self.client.post("/slack/events", data=body.encode(), headers=all_headers)
         text = await response.text()
@@ -65,6 +71,8 @@ class SlackHarness:
         self._n += 1
         form = payload("slash_command.json")
         form.update(text=text, user_id=user, user_name=user.lower(), channel_id=channel, channel_name=channel_name, trigger_id=f"trig.{self._n}.{time.time()}")
+        if user in self.fake.users:  # a Slack Connect guest's command carries the guest's own team
+            form["team_id"] = self.fake.users[user]["team_id"]
         return await self.post(urllib.parse.urlencode(form), "application/x-www-form-urlencoded")
 
     async def interaction(self, data: dict[str, Any], headers: dict[str, str] | None = None) -> tuple[int, str]:

@@ -40,6 +40,7 @@ class Failure:
     error: str
     retry_after: int | None
     times: int
+    after: int = 0  # calls of the method that go through before the failures start
 
 
 class FakeSlack(SocketModeFake):
@@ -77,8 +78,8 @@ class FakeSlack(SocketModeFake):
     def add_channel(self, channel_id: str, name: str, members: list[str]) -> None:
         self.channels[channel_id] = {"id": channel_id, "name": name, "members": list(members)}
 
-    def fail(self, method: str, status: int = 429, retry_after: int | None = 1, times: int = 1, error: str = "ratelimited") -> None:
-        self.failures.setdefault(method, []).append(Failure(status, error, retry_after, times))
+    def fail(self, method: str, status: int = 429, retry_after: int | None = 1, times: int = 1, error: str = "ratelimited", after: int = 0) -> None:
+        self.failures.setdefault(method, []).append(Failure(status, error, retry_after, times, after))
 
     @property
     def base_url(self) -> str:
@@ -93,7 +94,7 @@ class FakeSlack(SocketModeFake):
         app.router.add_post("/api/{method}", self._api)
         app.router.add_get("/api/{method}", self._api)  # slack_sdk reads (conversations.members, users.info) with GET
         app.router.add_post("/upload/{file_id}", self._upload)
-        app.router.add_post("/respond/{hook}", self._respond)
+        app.router.add_post("/respond/{hook:.*}", self._respond)
         app.router.add_get("/calls", self._calls)
         app.router.add_get("/count", self._count)
         app.router.add_get("/link", self._socket)
@@ -127,7 +128,9 @@ class FakeSlack(SocketModeFake):
         call = Call(method, args, request.headers.get("Authorization", ""))
         self.calls.append(call)
         pending = self.failures.get(method) or []
-        if pending:
+        if pending and pending[0].after > 0:
+            pending[0].after -= 1
+        elif pending:
             failure = pending[0]
             failure.times -= 1
             if failure.times <= 0:
@@ -171,8 +174,12 @@ class FakeSlack(SocketModeFake):
         args = await request.json()
         call = Call("response_url", args, request.headers.get("Authorization", ""))
         self.calls.append(call)
-        if not (args.get("text") or args.get("blocks")):
-            return web.Response(status=400, text="no_text")
+        # The same rules as chat.postMessage; Slack answers a refused hook with 400 and the error.
+        refusal = check_message("response_url", args)
+        if refusal is not None:
+            call.result = refusal
+            self.refused.append(call)
+            return web.Response(status=400, text=refusal["error"])
         call.result = {"ok": True}
         return web.Response(text="ok")
 

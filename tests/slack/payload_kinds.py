@@ -1,6 +1,8 @@
 """One payload of every kind the Slack adapter sends, in one language: each step kind, the answered
-message, the modal, App Home for a member and a coordinator, reports, help and notices, the
-charter's and the vision's ballots. Collected
+message, the modal, App Home for a member and a coordinator (also at step 3 of the U journey),
+reports, help and notices, the journey's kinds (facts, actors, intros, journal, prototypes,
+actions, the themes ballot, the digest, the rounds listing) and the charter's and the vision's
+ballots. Collected
 from the whole bot driven through the strict fake (so each has passed its rules) plus the prompt
 layouts only a flow could produce (a select, checkboxes, a multi-select)."""
 
@@ -102,18 +104,86 @@ async def drive(slack: SlackHarness) -> None:
     for text in ("phase set 2", 'role add "Pitää <yhteistä> kalenteria & muistiota" --owner UBEN --level strategy', "role list", "report levels", "report journey", "stage"):
         await slack.command(text)
     await slack.deliver()
+    await drive_journey(slack)
 
 
-def sent_payloads(fake: FakeSlack) -> tuple[list[list[dict[str, Any]]], list[dict[str, Any]]]:
-    """Every message's blocks and every view the fake accepted."""
+PROFILES = {"UCOORD": ("public", "Kaupunki"), "UANNA": ("private", "Yritys & Oy"), "UBEN": ("third", "Yhdistys <ry>"), "UGUEST": ("private", "Vieras Oy")}
+FOCUS = {  # three answers share a theme in each language, so a ballot is opened
+    "fi": ("Kokeilun arviointi", "Kokeilun <tulokset>", "Kokeilun jakaminen & muuta", "Kevään tapahtuma"),
+    "sv": ("Utvärdering av försöket", "Försökets <resultat>", "Att dela försöket & mer", "Ett evenemang i vår"),
+    "en": ("Evaluating the experiment", "The experiment <results>", "Sharing the experiment & more", "A spring event"),
+}
+
+
+async def drive_journey(slack: SlackHarness) -> None:
+    """The U journey's kinds, written with `<` and `&` as members would: facts, gaps and actors,
+    the move to step 3 and its intro DMs, journal lines, prototypes, actions and the check-in
+    that asks about them, a closed check-in's themes ballot and digest, the rounds listing, the
+    actions report, and App Home at step 3 for a member and a coordinator."""
+    from flows.events import MemberAnswered, MemberRef, NetworkRef
+
+    for user, (sector, organisation) in PROFILES.items():
+        await slack.command(f'members set me sector={sector} organisation="{organisation}"', user=user)
+    for text in (
+        'fact add "In 2025, <40 %> of clients used two services & more" --source https://example.org/facts?a=1&b=2',
+        "fact list",
+        "gaps",
+        'actor propose "Kirjasto & co" org="City <library>" sector=public why="They meet everyone"',
+        "actor list",
+        "stage next",
+        "stage set 3 confirm",
+        "intro start",
+        'prototype add "If we share the first visit, then clients wait <less> & sooner" owner=<@UANNA|anna> test="one week"',
+        "prototype list all",
+        'action add "Send the <map> & notes" --owner <@UANNA|anna> --due 2w',
+        "action list all",
+    ):
+        await slack.command(text)
+    for text in ('journal write "We noticed <something> & more"', 'journal share "Trust grows & <slowly>"', "journal list"):
+        await slack.command(text, user="UANNA", channel="DANNA", channel_name="directmessage")
+    await slack.deliver()
+    await slack.command("checkin start network")  # Anna is asked about her action first
+    await slack.deliver()
+    async with slack.core.db.transaction() as tx:
+        from sqlalchemy import func, select
+
+        from storage.models import Round
+
+        checkin = int((await tx.execute(select(func.max(Round.id)))).scalar_one())
+    network = NetworkRef("slack", TEAM)
+    for n, user in enumerate(PROFILES):
+        who = MemberRef("slack", slack.fake.users[user]["team_id"], user)
+        for step, value in (("mood", "4"), ("focus", FOCUS[slack.core.settings.language][n]), ("need", "-")):
+            await slack.core.engine.handle(MemberAnswered(network, who, f"{checkin}:{step}", value, f"kinds-{user}-{step}"))
+    for text in (f"reflect close {checkin}", f"reflect themes {checkin} --votes 2"):
+        await slack.command(text)
+    await slack.deliver()
+    for text in (f'reflect publish {checkin} "Thank you & <see you> soon"', "rounds all", "report actions", "journey"):
+        await slack.command(text)
+    await slack.deliver()
+    events = payload("events.json")
+    await slack.event(dict(events["app_home_opened"], user="UANNA"), "Ev0A1HOMEANNA3")
+    await slack.event(dict(events["app_home_opened"], user="UCOORD"), "Ev0A1HOMECOORD3")
+
+
+Pages = list[list[dict[str, Any]]]
+
+
+def sent_payloads(fake: FakeSlack) -> tuple[Pages, list[dict[str, Any]], Pages]:
+    """Every message's blocks and every view the fake accepted, and the blocks of the messages
+    changed after an answer (chat.update, among the messages too)."""
     messages = [c.args["blocks"] for c in fake.calls if c.method.startswith("chat.") and c.result.get("ok") and c.args.get("blocks")]
     views = [c.args["view"] for c in fake.calls if c.method.startswith("views.") and c.result.get("ok")]
-    return messages, views
+    updates = [c.args["blocks"] for c in fake.called("chat.update") if c.result.get("ok") and c.args.get("blocks")]
+    return messages, views, updates
 
 
-async def collect(lang: str, folder: Path) -> tuple[list[list[dict[str, Any]]], list[dict[str, Any]]]:
+async def collect(lang: str, folder: Path) -> tuple[Pages, list[dict[str, Any]], Pages]:
     """The coordinator's DM gets a score of messages: the pacing's minute is scaled down (and
     the fake has no tiers) so that one second per message does not make the test slow."""
+    from bot.evaluation import themes
+
+    themes.warm((lang,))  # loaded, the themes are found within the turn (not "in a moment")
     fake = await FakeSlack().start()
     populate(fake)
     try:
@@ -125,16 +195,17 @@ async def collect(lang: str, folder: Path) -> tuple[list[list[dict[str, Any]]], 
             slack_signing_secret=SECRET,
             slack_api_url=fake.base_url,
             coordinators=f"slack:{TEAM}:UCOORD",
+            anonymity_threshold=3,  # four members: a theme of three answers is shown and voted on
         )
         async with harness(settings, fake) as slack:
             await drive(slack)
             catalog = slack.core.catalog
         assert not fake.refused, [(c.method, c.result) for c in fake.refused]
-        messages, views = sent_payloads(fake)
+        messages, views, updates = sent_payloads(fake)
         sent = repr(messages)
         assert "role accept 1" in sent and "kalenteria" in sent, "the role offer with its buttons reached Ben"
         uploads = [c for c in fake.calls if "upload" in c.method or "files" in c.method]
         assert uploads, "the U picture of report journey went as a file"
-        return [*messages, *prompt_layouts(lang, catalog)], views
+        return [*messages, *prompt_layouts(lang, catalog)], views, updates
     finally:
         await fake.stop()

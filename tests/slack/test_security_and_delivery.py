@@ -45,16 +45,20 @@ async def test_a_retry_whose_first_delivery_was_lost_is_still_handled(slack: Sla
         "other-secret",
     ],
 )
-async def test_unsigned_forged_or_stale_requests_get_401_and_change_nothing(slack: SlackHarness, headers: object) -> None:
+async def test_unsigned_forged_or_stale_requests_get_401_and_change_nothing(slack: SlackHarness, headers: object, caplog: pytest.LogCaptureFixture) -> None:
     form = payload("slash_command.json")
-    form["text"] = "pulse start here"
+    form["text"] = 'members set me organisation="Secret Partners Oy"'
     body = urllib.parse.urlencode(form)
     if headers == "stale":
         headers = sign(body, timestamp=int(time.time()) - 301)
     elif headers == "other-secret":
         headers = sign(body, secret="not-" + SECRET)
+    caplog.set_level(logging.DEBUG)
     status, _ = await slack.post(body, "application/x-www-form-urlencoded", headers, signed=False)  # type: ignore[arg-type]
     assert status == 401
+    # A real request refused for a wrong secret or a drifted clock holds a member's words: the
+    # log says why it was refused, never what it said.
+    assert "Secret" not in caplog.text and "organisation" not in caplog.text
     assert await slack.count(InboxEntry) == 0
     assert await slack.outbox() == []
     assert slack.fake.calls == []

@@ -124,6 +124,7 @@ async def oauth(db_url: str, tmp_path: Path) -> AsyncIterator[SlackHarness]:
     async with harness(settings, fake) as running:
         yield running
     await fake.stop()
+    assert not fake.refused, [(c.method, c.result) for c in fake.refused]
 
 
 async def test_a_workspace_without_the_app_gets_nothing(oauth: SlackHarness) -> None:
@@ -138,7 +139,10 @@ async def test_a_workspace_without_the_app_gets_nothing(oauth: SlackHarness) -> 
         assert (await tx.execute(select(Member.id))).first() is None
         assert (await tx.execute(select(Schedule.id))).first() is None
     assert await oauth.outbox() == []
-    assert [c.method for c in oauth.fake.calls] == []
+    # Only the command is answered, through its response_url: the app is not installed there, in
+    # the deployment's language (bolt's own default would be English only).
+    assert [c.method for c in oauth.fake.calls] == ["response_url"]
+    assert oauth.fake.calls[0].args["text"] == oauth.core.catalog.t("en", "slack_not_installed")
 
 
 async def _install_host(oauth: SlackHarness) -> None:
@@ -194,3 +198,63 @@ async def test_uninstalling_removes_the_installation_and_pauses_the_schedules(oa
     await oauth.post(urllib.parse.urlencode(form), "application/x-www-form-urlencoded")
     await oauth.deliver()
     assert not [c for c in fake.calls[calls:] if c.method == "chat.postMessage"]
+
+
+def test_our_workspace_of_every_payload_bolt_recorded_is_bolts() -> None:
+    """slack-bolt's own recorded payloads (copied verbatim, Slack Connect ones included): the
+    workspace we file a request under is the one bolt's extract_team_id finds the installation by."""
+    from slack_bolt.request.internals import extract_team_id
+
+    recorded = payload("bolt_recorded.json")
+    checked = 0
+    for name, requests in recorded.items():
+        if name.startswith("_"):
+            continue
+        for request in requests if isinstance(requests, list) else [requests]:
+            assert events.team_of(request) == extract_team_id(request), (name, request.get("type"))
+            checked += 1
+    connect = [r for n, rs in recorded.items() if "slack_connect" in n for r in rs]
+    assert checked >= 17 and {events.team_of(r) for r in connect} == {"INSTALLED_TEAM_ID"}  # never the actor's
+    assert events.team_of(recorded["test_view_submission.connect_channel_payload"]) == "T-installed-workspace"
+
+
+async def test_a_guest_mentioning_the_bot_is_the_member_their_clicks_are(connect: SlackHarness) -> None:
+    """An app_mention in a shared channel, in the shape bolt records it: `user_team` and
+    `user_profile.team` name the guest's organisation (E…), not their workspace."""
+    await _command(connect, "pulse start trust here")
+    mention = payload("bolt_recorded.json")["test_internals.slack_connect_events_api_no_actor_team_requests"][0]
+    mention = json.loads(json.dumps(mention).replace("INSTALLED_TEAM_ID", HOST).replace("INSTALLED_ENTERPRISE_ID", "E05HOSTORG").replace("INSTALLED_BOT_USER_ID", "U05BOTUSR1").replace("USER_ID_ACTOR", GUEST).replace("ENTERPRISE_ID_ACTOR", "E03GUESTORG").replace("C111", SHARED))
+    mention["event_id"] = "Ev07MENTION1"
+    status, _ = await connect.post(json.dumps(mention), "application/json")
+    assert status == 200
+    await connect.deliver()
+    async with connect.core.db.transaction() as tx:
+        keys = set((await tx.execute(select(Member.key))).scalars().all())
+    assert f"slack:{GUEST_TEAM}:{GUEST}" in keys
+    assert not [k for k in keys if k.endswith(GUEST) and k != f"slack:{GUEST_TEAM}:{GUEST}"], keys  # no second member
+    assert any("/yhdessa" in str(c.args.get("text")) for c in connect.posts_to(SHARED) + connect.posts_to("D" + GUEST[1:]))
+
+
+async def test_revoked_tokens_remove_the_installation_only_when_the_bot_token_is_among_them(oauth: SlackHarness) -> None:
+    from adapters.slack.installation_store import SlackInstallation
+
+    await _install_host(oauth)
+    form = payload("slash_command.json")
+    form.update(team_id=HOST, user_id=COORD, channel_id="D05COORD7QA", channel_name="directmessage", text='schedule add pulse "every monday 09:00"', trigger_id="t-revoke")
+    await oauth.post(urllib.parse.urlencode(form), "application/x-www-form-urlencoded")
+
+    def revoked(tokens: dict[str, list[str]], event_id: str) -> str:
+        envelope = payload("event_callback.json")
+        envelope.update(team_id=HOST, event_id=event_id, event={"type": "tokens_revoked", "tokens": tokens, "event_ts": "1678455500.000100"})
+        envelope["authorizations"] = [{"enterprise_id": None, "team_id": HOST, "user_id": "U05BOTUSR1", "is_bot": True, "is_enterprise_install": False}]
+        return json.dumps(envelope)
+
+    assert (await oauth.post(revoked({"oauth": ["UINSTALLER"]}, "Ev05REVOKEU"), "application/json"))[0] == 200
+    assert await oauth.count(SlackInstallation) == 1  # a user's token only: we keep none, nothing changes
+    async with oauth.core.db.transaction() as tx:
+        assert not any(s.paused for s in (await tx.execute(select(Schedule))).scalars().all())
+    assert (await oauth.post(revoked({"bot": ["U05BOTUSR1"]}, "Ev05REVOKEB"), "application/json"))[0] == 200
+    assert await oauth.count(SlackInstallation) == 0
+    async with oauth.core.db.transaction() as tx:
+        schedules = (await tx.execute(select(Schedule))).scalars().all()
+    assert schedules and all(s.paused for s in schedules)

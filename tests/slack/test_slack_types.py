@@ -40,6 +40,55 @@ def _installed(npm: str) -> Path:
     return tsc
 
 
+# What the collected payloads must include, named by the block ids and button values that mark them
+# in any language: a kind the drive stops producing fails the test instead of going unchecked.
+KINDS = {
+    "scale", "single buttons", "select", "checkboxes", "multi-select", "members picker", "text opener", "skip",
+    "answered", "help buttons", "report", "digest", "themes ballot", "action follow-up", "intro", "fact list",
+    "home with questions", "home of a coordinator", "home at a U step", "modal",
+}
+
+
+def kinds_in(messages: list[list[dict[str, Any]]], views: list[dict[str, Any]], updates: list[list[dict[str, Any]]]) -> set[str]:
+    seen: set[str] = {"answered"} if updates else set()
+    for page in [*messages, *(v["blocks"] for v in views)]:
+        for block in page:
+            block_id = str(block.get("block_id", ""))
+            elements = [e for e in (*block.get("elements", []), *([block["accessory"]] if "accessory" in block else [])) if isinstance(e, dict)]
+            types = {e.get("type") for e in elements}
+            values = {str(e.get("value", "")) for e in elements}
+            marks = {
+                "scale": block_id.startswith("yhq|") and {"1", "5"} <= values,
+                "single buttons": block_id.startswith("yhq|") and "o0" in values,
+                "select": "static_select" in types,
+                "checkboxes": "checkboxes" in types,
+                "multi-select": "multi_static_select" in types,
+                "members picker": "multi_users_select" in types,
+                "text opener": any(e.get("action_id") == "yh_open" for e in elements),
+                "skip": "skip" in values,
+                "themes ballot": block_id.startswith("yhp|themes:"),
+                "digest": block_id == "yh_digest_title",
+                "help buttons": block_id == "yh_notice_actions" and "help all" in values,
+                "action follow-up": any(v.startswith("action done ") for v in values),
+                "intro": "intro met yes" in values,
+                "fact list": "fact list" in values,
+                "report": block.get("type") == "header" and not block_id,
+            }
+            seen.update(name for name, found in marks.items() if found)
+    for view in views:
+        blocks = view["blocks"]
+        if view["type"] == "modal" and any(b.get("type") == "input" for b in blocks):
+            seen.add("modal")
+        if view["type"] == "home":
+            if any(str(b.get("block_id", "")).startswith("yhq|") for b in blocks):
+                seen.add("home with questions")
+            if any(b.get("block_id") == "yh_home_actions" for b in blocks):
+                seen.add("home of a coordinator")
+            if " 3/10" in json.dumps(blocks, ensure_ascii=False):
+                seen.add("home at a U step")
+    return seen
+
+
 def typescript(messages: list[list[dict[str, Any]]], views: list[dict[str, Any]]) -> str:
     lines = ['import type { HomeView, KnownBlock, ModalView } from "@slack/types";', ""]
     for n, page in enumerate(messages):
@@ -56,10 +105,12 @@ async def test_every_payload_kind_type_checks_against_slack_types(tmp_path: Path
     tsc = _installed(npm)
     files = []
     for lang in LANGUAGES:
-        messages, views = await collect(lang, tmp_path)
+        messages, views, updates = await collect(lang, tmp_path)
         kinds = {v["type"] for v in views}
         assert kinds == {"modal", "home"}, kinds
         assert any(b["type"] == "header" for page in messages for b in page)  # reports
+        missing = KINDS - kinds_in(messages, views, updates)
+        assert not missing, f"{lang}: no payload of these kinds was collected: {sorted(missing)}"
         source = tmp_path / f"payloads_{lang}.ts"
         source.write_text(typescript(messages, views), encoding="utf-8")
         files.append(str(source))

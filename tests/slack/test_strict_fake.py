@@ -115,3 +115,35 @@ async def test_views_too_long_text_and_missing_text_get_slacks_errors(web: tuple
     with pytest.raises(SlackApiError, match="message_not_found"):
         await client.chat_update(channel=DM, ts="1.2", text="changed")
     fake.refused.clear()
+
+
+async def test_a_raw_mention_in_the_notification_text_or_a_hook_is_refused(web: tuple[FakeSlack, AsyncWebClient]) -> None:
+    """The top-level `text` (the notification) and a response_url message get the same rules as
+    blocks: `<!channel>` unescaped there would ping everyone."""
+    fake, client = web
+    with pytest.raises(SlackApiError) as refused:
+        await client.chat_postMessage(channel=DM, text="Results for <!channel>")
+    assert "json-pointer:/text" in refused.value.response["response_metadata"]["messages"][0]
+    with pytest.raises(SlackApiError, match="invalid_blocks_format"):
+        await client.chat_postMessage(channel=DM, text="x", blocks={"type": "section"})  # type: ignore[arg-type]
+    async with aiohttp.ClientSession() as session:
+        hook = fake.response_url()
+        async with session.post(hook, json={"text": "ok", "blocks": old_scale_layout()}) as answer:
+            assert answer.status == 400 and await answer.text() == "invalid_blocks"
+        async with session.post(hook, json={"text": "Saved &lt;3", "response_type": "ephemeral"}) as answer:
+            assert answer.status == 200
+    assert [c.method for c in fake.refused] == ["chat.postMessage", "chat.postMessage", "response_url"]
+    fake.refused.clear()
+
+
+def test_blocks_with_more_text_than_slack_takes_in_one_message_are_refused() -> None:
+    """50 sections of 3,000 characters pass every per-block rule and still get msg_blocks_too_long
+    from Slack; a long notice is split so that no message comes near it."""
+    from tests.slack.block_rules import MESSAGE_BLOCKS_TEXT, check_message
+
+    full = [{"type": "section", "text": {"type": "mrkdwn", "text": "x" * 3000}} for _ in range(50)]
+    assert check_message("chat.postMessage", {"text": "t", "blocks": full}) == {"ok": False, "error": "msg_blocks_too_long"}
+    pages = blocks.notice_blocks("\n".join("y" * 2999 for _ in range(60)), (("Help", "help"),))
+    assert len(pages) >= 20 and all(check_message("chat.postMessage", {"text": "t", "blocks": p}) is None for p in pages)
+    assert all(sum(len(b["text"]["text"]) for b in p if "text" in b) < MESSAGE_BLOCKS_TEXT for p in pages)
+    assert pages[-1][-1]["block_id"] == "yh_notice_actions"
