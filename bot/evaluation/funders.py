@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import fields
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from datetime import datetime, timezone
 
@@ -23,6 +24,7 @@ from flows.arguments import ArgumentError
 from flows.messages import Audience
 from flows.turn import EngineConfig
 from storage import repository as repo
+from storage.models import Prototype
 from bot.evaluation.funders_context import Document, FundersContext, Part, SectionBuilder, rounds_of
 from flows.messages import Report, ReportSection
 
@@ -41,6 +43,16 @@ async def _partners(ctx: ReportContext) -> Report | None:
         return None
 
 
+async def _prototypes(ctx: ReportContext) -> ReportSection | None:
+    """Step 8's experiments: each hypothesis, where it stands and what was learnt, naming no owner."""
+    found = (await ctx.tx.execute(select(Prototype).where(Prototype.network_id == ctx.network.id, Prototype.status != "dropped").order_by(Prototype.id))).scalars().all()
+    if not found:
+        return None
+    lines = [ctx.t("funders_prototype", hypothesis=p.hypothesis, status=ctx.t(f"prototype_status_{p.status}"))
+             + (ctx.t("funders_prototype_lesson", lesson=p.lesson) if p.lesson else "") for p in found]
+    return ReportSection(ctx.t("funders_prototypes_heading"), tuple(lines))
+
+
 async def _factors(ctx: ReportContext) -> Report | None:
     return await factors_report.section(ctx, rounds_of(ctx))
 
@@ -54,6 +66,7 @@ SECTIONS: list[SectionBuilder] = [
     built_in.ties,  # relations: the network map
     _partners,  # relations between organisations
     _factors,  # the collaboration factors
+    _prototypes,  # what the network is trying out
     built_in.commitments,
     built_in.coordinators_notes,
 ]

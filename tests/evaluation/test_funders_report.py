@@ -11,7 +11,7 @@ from datetime import timedelta
 
 from bot.cli import main
 from storage import repository as repo
-from storage.models import Action, RoundDigest, utcnow
+from storage.models import Action, Prototype, RoundDigest, utcnow
 from tests.evaluation.conftest import join
 from tests.evaluation.test_research_stats import stored_pulse
 
@@ -37,6 +37,9 @@ async def fill(console) -> None:  # type: ignore[no-untyped-def]
             tx.add(Action(network_id=network.id, text=f"task {i}", owner_id=people[i].id, created_by=people[0].id, sector=people[i].sector,
                           status="done" if i < 3 else "open", created_at=now - timedelta(days=30 - i), due_at=now - timedelta(days=20 - i),
                           closed_at=now - timedelta(days=15) if i < 3 else None))
+        tx.add(Prototype(network_id=network.id, hypothesis="One shared intake form halves the waiting", owner_id=people[1].id, created_by=people[0].id,
+                         status="done", lesson="Families liked it; two municipalities keep it"))
+        tx.add(Prototype(network_id=network.id, hypothesis="A dropped idea", owner_id=people[2].id, created_by=people[0].id, status="dropped"))
 
 
 def write(tmp_path, monkeypatch, *extra: str) -> int:  # type: ignore[no-untyped-def]
@@ -67,6 +70,11 @@ async def test_the_report_for_partners_opens_and_shows_no_small_group(console, d
     assert not any(name.capitalize() in page for name in NAMES) and "console:local:" not in page  # nobody named
     images = [img.get("src", "") for img in root.iter("img")]
     assert "Outcomes of our work together" in headings  # the seed's outcomes, with a chart each
+    # Step 10's summary carries the prototypes: where each stands and its lesson, no owner; a
+    # dropped one is left out.
+    assert "What we are trying out" in headings
+    assert "One shared intake form halves the waiting — done; learnt: Families liked it; two municipalities keep it" in text
+    assert "A dropped idea" not in text
     assert len(images) == 6  # the U, the three outcomes, the pulse trends, the commitments
     for src in images:
         assert base64.b64decode(src.removeprefix("data:image/png;base64,")).startswith(b"\x89PNG")
