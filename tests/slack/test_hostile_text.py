@@ -76,6 +76,11 @@ async def test_text_people_wrote_is_shown_escaped_in_every_payload(slack3: Slack
         f'actor propose "{EVIL}" org="<Library> & co" sector=public why="{EVIL}"',
         f'prototype add "If {EVIL}, then less waiting" owner=<@UANNA|anna> test="{EVIL}"',
         f'action add "{EVIL} map" --owner <@UANNA|anna> --due 2w',
+        f'role add "{EVIL} keeps the agenda" --owner <@UANNA|anna>',
+        f'charter propose "{EVIL} we listen"',
+        f'charter propose "We speak for ourselves & {EVIL}"',
+        f'vision draft "{EVIL} a shared service path"',
+        'vision draft "Families find help & support in one place"',
     )
     for text in commands:
         await slack.command(text, channel="DCOORD", channel_name="directmessage")
@@ -93,7 +98,8 @@ async def test_text_people_wrote_is_shown_escaped_in_every_payload(slack3: Slack
             await slack.core.engine.handle(MemberAnswered(network, MemberRef("slack", TEAM, user), f"1:{step}", value, f"evil-{user}-{step}"))
     for user, line in (("UCOORD", "first"), ("UANNA", "second"), ("UBEN", "third")):
         await slack.command(f'journal share "{EVIL} {line}"', user=user, channel=dm[user], channel_name="directmessage")
-    for text in ("reflect close 1", "reflect themes 1 --votes 1", "report 1", f'reflect publish 1 "{EVIL} thanks"', "members list", "fact list", "actor list", "prototype list all", "action list all", "journal shared"):
+    for text in ("reflect close 1", "reflect themes 1 --votes 1", "report 1", f'reflect publish 1 "{EVIL} thanks"', "members list", "fact list", "actor list", "prototype list all",
+                 "action list all", "journal shared", "role list", "charter vote", "charter list", "vision list"):
         await slack.command(text, channel="DCOORD", channel_name="directmessage")
     await slack.deliver()
     await slack.event(dict(payload("events.json")["app_home_opened"], user="UANNA"), "EvEVILHOME")
@@ -104,7 +110,8 @@ async def test_text_people_wrote_is_shown_escaped_in_every_payload(slack3: Slack
     updates = [json.dumps(c.args, ensure_ascii=False) for c in slack.fake.called("chat.update")]
     assert any(SHOWN in u for u in updates)  # the typed answer, echoed in the answered message
     to_coordinator = "\n".join(str(c.args.get("text")) + json.dumps(c.args.get("blocks"), ensure_ascii=False) for c in slack.posts_to("DCOORD"))
-    for kind in (f"{TYPED} network", f"{TYPED} in 2025", f"If {TYPED}, then", f"{TYPED} map", f"{TYPED} &amp; UANNA", "Anna &lt;!here&gt; &amp; co", f"{TYPED} second"):
+    for kind in (f"{TYPED} network", f"{TYPED} in 2025", f"If {TYPED}, then", f"{TYPED} map", f"{TYPED} &amp; UANNA", "Anna &lt;!here&gt; &amp; co", f"{TYPED} second",
+                 f"{TYPED} keeps the agenda", f"{TYPED} we listen", f"{TYPED} a shared service path"):
         assert kind in to_coordinator, kind
     digest = next(c for c in slack.posts_to("DBEN") if any(b.get("block_id") == "yh_digest_title" for b in c.args.get("blocks") or ()))
     assert f"&gt; {TYPED} thanks" in json.dumps(digest.args["blocks"], ensure_ascii=False)  # the response, quoted
