@@ -11,7 +11,7 @@ again. `charter amend N "…"` rewords a kept rule.
 from __future__ import annotations
 
 from flows import decisions
-from flows.arguments import ArgumentError, parse_id, parse_int
+from flows.arguments import ArgumentError, parse_id
 from flows.turn import Refused, Turn
 from storage import decisions as store, repository as repo
 from storage.models import CharterRule, Decision, utcnow
@@ -116,21 +116,10 @@ async def amend(turn: Turn, words: list[str]) -> None:
 
 
 async def vote(turn: Turn, words: list[str]) -> None:
-    turn.require_coordinator()
-    open_ = await store.open_decision(turn.tx, turn.network.id, "charter")
-    if words and words[0].lower() in decisions.CLOSE:
-        if open_ is None:
-            raise Refused(turn.t("charter_no_open_vote"))
-        await close(turn, open_)
+    to_close, requested = await decisions.vote_request(turn, "charter", words)
+    if to_close is not None:
+        await close(turn, to_close)
         return
-    requested = None
-    if words and words[0].lower().startswith("--votes"):
-        value = words[0].partition("=")[2] or (words[1] if len(words) > 1 else "")
-        requested = parse_int(value, "themes_bad_votes", 1, decisions.MAX_VOTES, most=decisions.MAX_VOTES)
-    elif words:
-        raise ArgumentError("charter_vote_usage")
-    if open_ is not None:
-        raise Refused(turn.t("charter_vote_already_open"))
     proposed = list(await store.rules(turn.tx, turn.network.id, ("proposed",)))
     if not proposed:
         raise Refused(turn.t("charter_no_proposals"))

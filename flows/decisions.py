@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from flows.arguments import as_int
+from flows.arguments import ArgumentError, as_int, parse_int
 from flows.messages import Audience, Notice, Report, ReportSection
 from flows.themes import chosen_numbers, dot_ballot, typed_numbers
 from flows.turn import EngineConfig, Refused, Turn
@@ -25,6 +25,27 @@ PREFIX = "decide"
 DEFAULT_VOTES = 3
 MAX_VOTES = 10
 CLOSE = ("close", "sulje", "stäng")
+
+
+async def vote_request(turn: Turn, kind: str, words: list[str]) -> tuple[Decision | None, int | None]:
+    """`KIND vote [--votes N]` or `KIND vote close`, a coordinator's: (the open vote to close, or
+    None to open one; the dots asked for). Refused, with KIND's own texts: a close with no vote
+    open, a second vote while one is open, and any other words."""
+    turn.require_coordinator()
+    open_ = await store.open_decision(turn.tx, turn.network.id, kind)
+    if words and words[0].lower() in CLOSE:
+        if open_ is None:
+            raise Refused(turn.t(f"{kind}_no_open_vote"))
+        return open_, None
+    requested = None
+    if words and words[0].lower().startswith("--votes"):
+        value = words[0].partition("=")[2] or (words[1] if len(words) > 1 else "")
+        requested = parse_int(value, "themes_bad_votes", 1, MAX_VOTES, most=MAX_VOTES)
+    elif words:
+        raise ArgumentError(f"{kind}_vote_usage")
+    if open_ is not None:
+        raise Refused(turn.t(f"{kind}_vote_already_open"))
+    return None, requested
 
 
 def ref(decision_id: int) -> str:

@@ -19,7 +19,7 @@ from bot.evaluation.synthesis import Synthesiser
 from bot.evaluation.themes import is_warm, warm
 from bot.evaluation.vision_candidates import Candidate, extractive, synthesised
 from flows import decisions
-from flows.arguments import ArgumentError, parse_id, parse_int
+from flows.arguments import ArgumentError, parse_id
 from flows.messages import Outbound
 from flows.turn import EngineConfig, Refused, Turn
 from storage import decisions as store, repository as repo
@@ -103,21 +103,10 @@ class VisionCommand:
         turn.reply("vision_amended", text=chosen.text)
 
     async def vote(self, turn: Turn, words: list[str]) -> None:
-        turn.require_coordinator()
-        open_ = await store.open_decision(turn.tx, turn.network.id, "vision")
-        if words and words[0].lower() in decisions.CLOSE:
-            if open_ is None:
-                raise Refused(turn.t("vision_no_open_vote"))
-            await self.close(turn, open_)
+        to_close, requested = await decisions.vote_request(turn, "vision", words)
+        if to_close is not None:
+            await self.close(turn, to_close)
             return
-        requested = None
-        if words and words[0].lower().startswith("--votes"):
-            value = words[0].partition("=")[2] or (words[1] if len(words) > 1 else "")
-            requested = parse_int(value, "themes_bad_votes", 1, decisions.MAX_VOTES, most=decisions.MAX_VOTES)
-        elif words:
-            raise ArgumentError("vision_vote_usage")
-        if open_ is not None:
-            raise Refused(turn.t("vision_vote_already_open"))
         drafted = list(await store.drafts(turn.tx, turn.network.id))
         if len(drafted) < 2:
             raise Refused(turn.t("vision_too_few_drafts", count=len(drafted)))
