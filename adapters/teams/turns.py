@@ -52,14 +52,14 @@ class TeamsBot:
         if translation.submit is not None:
             problem = await self._check(translation.submit)
             if problem is not None:
-                await context.send_activity(problem)
+                await _tell(context, problem)
                 return
         for event in translation.events:
             try:
                 await self.core.inbox.submit(event)
             except InboxUnavailable:
                 lang = await language_of(self.core.db, event.network.key, event.member.key, self.core.settings.language)
-                await context.send_activity(self.core.catalog.t(lang, "save_failed"))
+                await _tell(context, self.core.catalog.t(lang, "save_failed"))
                 return
 
     async def _roster(self, context: TurnContext, conversation: str) -> list[ChannelAccount]:
@@ -89,6 +89,16 @@ class TeamsBot:
                 return self.core.settings.language
             found = await repo.member_by_key(tx, network.id, member.key) if member else None
             return (found.language if found else None) or network.language
+
+
+async def _tell(context: TurnContext, text: str) -> None:
+    """A reply inside the turn (a refused card answer, a save that failed). The connector may
+    refuse it (a conversation it does not know, a 4xx) or be unreachable: nothing was stored for
+    this answer, so one warning line is the whole of it, not a failed turn."""
+    try:
+        await context.send_activity(text)
+    except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
+        log.warning("Teams: could not reply in conversation %s: %r", (context.activity.conversation.id if context.activity.conversation else "?")[:80], exc)
 
 
 def turn_error_handler(bot: TeamsBot) -> Callable[[TurnContext, Exception], Awaitable[None]]:

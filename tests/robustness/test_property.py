@@ -291,3 +291,26 @@ def test_random_teams_activities_never_fail_the_server(loop: asyncio.AbstractEve
         loop.run_until_complete(connector.stop())
     print(f"\nteams: {sum(statuses.values())} random activities in {time.perf_counter() - started:.1f} s, statuses {statuses}")
     assert 400 in statuses and any(s in statuses for s in (200, 202))
+
+
+def test_a_refused_card_answer_whose_reply_the_connector_refuses_is_one_warning(loop: asyncio.AbstractEventLoop, tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """Found by the property test above: a card answer the engine refuses is answered inside the
+    turn; from a conversation the connector does not know, that reply gets 404. The request is
+    still handled (nothing was stored for it) and the log has one warning, not a failed turn."""
+    connector = FakeConnector()
+    loop.run_until_complete(connector.start())
+    core = loop.run_until_complete(build_core(make_settings(f"sqlite:///{tmp_path / 'reply.db'}", tmp_path)))
+    running = live_bot(core)
+    bot = loop.run_until_complete(running.__aenter__())
+    try:
+        activity = card_submit(connector.url, "alice", "act-1", {"yhdessa_prompt": "1:mood", "yhdessa_choice": "3"})
+        del activity["id"]  # as the property test drew it: no activity id, so the reply is a new message
+        activity["conversation"]["id"] = "{"
+        caplog.clear()
+        assert loop.run_until_complete(bot.post(activity)) < 300
+        assert any("could not reply in conversation {" in r.getMessage() for r in caplog.records if r.levelname == "WARNING"), [r.getMessage()[:150] for r in caplog.records]
+        check_log(caplog)
+    finally:
+        loop.run_until_complete(running.__aexit__(None, None, None))
+        loop.run_until_complete(core.close())
+        loop.run_until_complete(connector.stop())
