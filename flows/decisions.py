@@ -73,7 +73,7 @@ def ballot_for(turn: Turn, decision: Decision, options: Sequence[DecisionOption]
     kind = decision.kind
     lines = tuple(t(lang, f"decide_{kind}_option", number=o.position, text=o.text, count=o.drafts) for o in options)
     report = Report(audience, t(lang, f"decide_{kind}_title"), (ReportSection(t(lang, f"decide_{kind}_intro", count=decision.votes), lines),), (), lang)
-    labels = [(str(o.position), f"{o.position}. {o.text}") for o in options]
+    labels = [(str(o.position), o.text) for o in options]  # the renderers number the options
     hint = t(lang, "decide_hint", count=decision.votes)
     prompt = dot_ballot(turn.catalog, audience, lang, ref(decision.id), t(lang, f"decide_{kind}_ballot", count=decision.votes), t(lang, f"decide_{kind}_ballot_title"), labels, decision.votes, hint)
     return [report, prompt]

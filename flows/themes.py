@@ -68,7 +68,7 @@ def dot_ballot(catalog: Catalog, audience: Audience, lang: str, ref: str, text: 
         "skip": catalog.t(lang, "ui_skip"),
         "placeholder": catalog.t(lang, "ui_placeholder"),
         "hint": hint,
-        "anonymous": "",
+        "privacy": "",  # a vote names no one: no line about anonymity
     }
     options = tuple(Option(value, _short(label, 75)) for value, label in labels)
     return Prompt(audience=audience, prompt_ref=ref, kind="multi", text=text, title=title, language=lang, options=options, max_choices=votes, required=True, ui=ui)
