@@ -297,32 +297,35 @@ class Engine:
 
         Slack modals must show field errors in the acknowledgement itself, before anything is stored.
         """
+        round_text, _, step_id = prompt_ref.partition(":")
+        round_id = as_int(round_text, 1)
+        known = None
+        if round_text not in self.config.answer_handlers and round_id is not None:
+            # A known member's check is the answer turn's one plain query (storage/answer_sql.py),
+            # read on a connection of its own: no write transaction, no place in SQLite's writer
+            # queue behind the turns being handled.
+            async with self.db.connect() as conn:
+                known = await (await AnswerStatements.on(conn)).context(network_ref.key, member_ref.key, round_id)
+        if known is not None:
+            return self._problem(known.language, known.flow_id, step_id, value)
+        async with self.db.transaction() as tx:
+            network = await self.network(tx, network_ref)
+            member = await repo.member_by_key(tx, network.id, member_ref.key)
+            lang = (member.language if member else None) or network.language
+            if round_text in self.config.answer_handlers:
+                return None  # a ballot checks its votes when they arrive
+            round_ = await repo.round_in_network(tx, network.id, round_id) if round_id is not None else None
+            flow_id = round_.flow_id if round_ else None
+        return self._problem(lang, flow_id, step_id, value)
+
+    def _problem(self, lang: str, flow_id: str | None, step_id: str, value: str | list[str]) -> str | None:
         from flows.answers import Invalid, parse_answer
 
-        async with self.db.transaction() as tx:
-            round_text, _, step_id = prompt_ref.partition(":")
-            round_id = as_int(round_text, 1)
-            # Every card submit is checked before it is stored: a known member's check reads the
-            # answer turn's one plain query (storage/answer_sql.py), not three ORM look-ups.
-            known = None
-            if round_text not in self.config.answer_handlers and round_id is not None:
-                known = await (await AnswerStatements.of(tx)).context(network_ref.key, member_ref.key, round_id)
-            if known is not None:
-                lang = known.member_language or known.network_language
-                flow_id = known.flow_id
-            else:
-                network = await self.network(tx, network_ref)
-                member = await repo.member_by_key(tx, network.id, member_ref.key)
-                lang = (member.language if member else None) or network.language
-                if round_text in self.config.answer_handlers:
-                    return None  # a ballot checks its votes when they arrive
-                round_ = await repo.round_in_network(tx, network.id, round_id) if round_id is not None else None
-                flow_id = round_.flow_id if round_ else None
-            flow = self.config.flows.get(flow_id) if flow_id else None
-            step = flow.step(step_id) if flow else None
-            if step is None:
-                return self.config.catalog.t(lang, "unknown_prompt")
-            result = parse_answer(step, value, lang, self.config.catalog.words(lang, "skip_words"), None)
-            if isinstance(result, Invalid) and step.kind not in ("members", "organisations"):
-                return self.config.catalog.t(lang, result.key, **result.values)
-            return None
+        flow = self.config.flows.get(flow_id) if flow_id else None
+        step = flow.step(step_id) if flow else None
+        if step is None:
+            return self.config.catalog.t(lang, "unknown_prompt")
+        result = parse_answer(step, value, lang, self.config.catalog.words(lang, "skip_words"), None)
+        if isinstance(result, Invalid) and step.kind not in ("members", "organisations"):
+            return self.config.catalog.t(lang, result.key, **result.values)
+        return None

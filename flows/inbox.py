@@ -15,20 +15,35 @@ import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from flows.events import ChannelRef, CommandIssued, InboundEvent, MemberAnswered, MemberJoined, MemberRef, MessageReceived, NetworkRef
 from storage import inbox as rows
 from storage import repository as repo
 from storage.database import Database
+from storage.driver import Driver
 from storage.models import utcnow
+from storage.units import core_transaction
 
 log = logging.getLogger(__name__)
 
 Handler = Callable[[InboundEvent], Awaitable[Any]]
 FollowUp = Callable[[], Awaitable[None]]
+
+
+class StoredWith(Protocol):
+    """Writes that belong with a request (a Teams conversation reference with the activity that
+    brought it): made in the transaction that stores the request, so they are kept exactly when
+    it is, at no transaction of their own."""
+
+    async def store(self, conn: AsyncConnection) -> None: ...
+
+    def stored(self) -> None:
+        """Called once the transaction committed."""
+
 QUIET = 0.005  # a turn starts once no request has come for this long ...
 DEFER = 0.1  # ... or once it has waited this long: under steady load, turns still go on
 # Turns handled at once: on SQLite those that are ready commit together (Database.grouped), so
@@ -87,7 +102,7 @@ class Inbox:
         self._queue: asyncio.Queue[tuple[InboundEvent, FollowUp | None]] | None = None
         self._tasks: list[asyncio.Task[None]] = []
         self._stopping = False
-        self._accepts: list[tuple[str, dict[str, Any], asyncio.Future[bool]]] = []
+        self._accepts: list[tuple[str, dict[str, Any], asyncio.Future[bool], StoredWith | None]] = []
         self._flusher: asyncio.Task[None] | None = None
         # Acknowledgements go first: a turn waits while requests are waiting to be stored, so a
         # burst is acknowledged at the pace of storing it, and handled right after.
@@ -95,12 +110,13 @@ class Inbox:
         self._no_accepts.set()
         self._last_accept = 0.0
 
-    async def accept(self, event: InboundEvent) -> bool:
-        """Store the event; False if it was accepted before. Requests arriving together are stored
-        in one short transaction (a group commit), so an acknowledgement waits for at most one."""
+    async def accept(self, event: InboundEvent, stored_with: StoredWith | None = None) -> bool:
+        """Store the event (and what is `stored_with` it); False if it was accepted before. Requests
+        arriving together are stored in one short transaction (a group commit), so an
+        acknowledgement waits for at most one."""
         payload = event_to_json(event)
         future: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
-        self._accepts.append((event.idempotency_key, payload, future))
+        self._accepts.append((event.idempotency_key, payload, future, stored_with))
         self._no_accepts.clear()
         self._last_accept = time.monotonic()
         if self._flusher is None or self._flusher.done():
@@ -116,23 +132,29 @@ class Inbox:
     async def _store_batches(self) -> None:
         while self._accepts:
             batch, self._accepts = self._accepts, []
+            companions = [companion for *_, companion in batch if companion is not None]
             try:
-                async with self.db.transaction(urgent=True) as tx:
-                    new = [await rows.accept(tx, key, payload) for key, payload, _ in batch]
+                # On the driver: an ORM session costs several times these few inserts.
+                async with core_transaction(self.db, urgent=True) as conn:
+                    new = await rows.accept_all(await Driver.on(conn), [(key, payload) for key, payload, _, _ in batch])
+                    for companion in companions:
+                        await companion.store(conn)
             except Exception as exc:  # every waiting acknowledgement must hear of it
                 log.error("inbox: could not store %d request(s): %s", len(batch), exc.__class__.__name__)
                 failure = InboxUnavailable(str(exc)) if is_storage_failure(exc) else exc
-                for _, _, future in batch:
+                for _, _, future, _ in batch:
                     if not future.done():
                         future.set_exception(failure)
             else:
-                for (_, _, future), fresh in zip(batch, new):
+                for companion in companions:
+                    companion.stored()
+                for (_, _, future, _), fresh in zip(batch, new):
                     if not future.done():
                         future.set_result(fresh)
 
-    async def submit(self, event: InboundEvent, then: FollowUp | None = None) -> bool:
+    async def submit(self, event: InboundEvent, then: FollowUp | None = None, stored_with: StoredWith | None = None) -> bool:
         """Accept, and if it is new, handle it soon. Raises InboxUnavailable."""
-        new = await self.accept(event)
+        new = await self.accept(event, stored_with)
         if new:
             self.process_soon(event, then)
         return new

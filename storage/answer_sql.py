@@ -1,25 +1,18 @@
 """The answer turn's statements, run on the driver's own connection inside the session's transaction.
 
-Every answer runs the same handful of statements; through the ORM (or even Core) each one costs
-several times what SQLite takes to run it (benchmarks/engine.py compares the engine with the same
-SQL through stdlib sqlite3). So these are written once as plain SQL with `:name` parameters, run
-on the DBAPI connection of the turn's transaction (sqlite3 directly; psycopg, which prepares
-statements it sees repeatedly), and return plain tuples and dataclasses. The SQL is the same on
-SQLite and PostgreSQL; only the parameter style, times and JSON values are adapted here.
+Every answer runs the same handful of statements, so they are written once as plain SQL with
+`:name` parameters and run on the driver (storage/driver.py), returning plain tuples and
+dataclasses. The SQL is the same on SQLite and PostgreSQL.
 """
 
 from __future__ import annotations
 
 import json
-import re
-import sqlite3
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy.exc import DBAPIError
-from sqlalchemy.ext.asyncio import AsyncSession
-
+from storage.driver import Driver
 from storage.inbox import digest
 
 SQL: dict[str, str] = {
@@ -61,8 +54,6 @@ SQL: dict[str, str] = {
         "VALUES (:platform, :audience, :message, 'pending', 0, :at, :at)"
     ),
 }
-_PYFORMAT = {name: re.sub(r":([a-z_]+)", r"%(\1)s", sql) for name, sql in SQL.items()}
-_DRIVER = "yhdessa_driver"  # session.info key: the statements object of the open transaction
 
 
 @dataclass(slots=True)
@@ -95,61 +86,11 @@ class AnswerContext:
         return self.member_language or self.network_language
 
 
-def driver_error(exc: Exception, statement: str, params: Any = None) -> Exception:
-    """A driver's error as SQLAlchemy would have raised it (OperationalError for a full disk or a
-    read-only file, and so on), so that callers tell a member "I could not save that" the same
-    way whichever path the statement took."""
-    base: type[Exception] | None = sqlite3.Error if isinstance(exc, sqlite3.Error) else None
-    if base is None:
-        try:
-            import psycopg
-
-            base = psycopg.Error if isinstance(exc, psycopg.Error) else None
-        except ImportError:
-            base = None
-    if base is None:
-        return exc
-    return DBAPIError.instance(statement, params, exc, base)
-
-
-class AnswerStatements:
-    def __init__(self, connection: Any, postgres: bool) -> None:
-        self._conn = connection
-        self.postgres = postgres
-
-    @classmethod
-    async def of(cls, tx: AsyncSession) -> "AnswerStatements":
-        """The statements on `tx`'s own connection (taken once per transaction)."""
-        found = tx.info.get(_DRIVER)
-        if found is None:
-            raw = await (await tx.connection()).get_raw_connection()
-            postgres = tx.bind is not None and tx.bind.dialect.name == "postgresql"
-            driver = raw.driver_connection
-            # The sqlite3 connection behind the inline adapter: its calls return at once.
-            found = cls(driver if postgres else driver._conn, postgres)
-            tx.info[_DRIVER] = found
-        return found
+class AnswerStatements(Driver):
+    """The answer turn's statements (SQL above) on the transaction's driver connection."""
 
     async def _one(self, name: str, params: dict[str, Any]) -> tuple[Any, ...] | None:
-        try:
-            if self.postgres:
-                cursor = await self._conn.execute(_PYFORMAT[name], params)
-                return await cursor.fetchone() if cursor.description else None
-            return self._conn.execute(SQL[name], params).fetchone()  # type: ignore[no-any-return]
-        except Exception as exc:
-            raise driver_error(exc, SQL[name], params) from exc
-
-    def time(self, value: datetime) -> Any:
-        """A UTC time as the column stores it (models.UTCDateTime: naive UTC; SQLAlchemy's text form on SQLite)."""
-        naive = value.astimezone(timezone.utc).replace(tzinfo=None)
-        return naive if self.postgres else naive.isoformat(" ", "microseconds")  # SQLAlchemy's SQLite form, faster than strftime
-
-    def json(self, value: Any) -> str | None:
-        return None if value is None else json.dumps(value)
-
-    @staticmethod
-    def _loaded(value: Any) -> Any:
-        return json.loads(value) if isinstance(value, str) else value
+        return await self.one(SQL[name], params)
 
     async def claim(self, key: str, hour: datetime) -> bool:
         """The turn's idempotency claim (storage/inbox.claim, on the driver)."""
@@ -161,8 +102,8 @@ class AnswerStatements:
             return None
         values = list(row)
         values[11] = bool(values[11])
-        values[16] = self._loaded(values[16]) or []
-        values[17] = self._loaded(values[17])
+        values[16] = self.loaded(values[16]) or []
+        values[17] = self.loaded(values[17])
         values[19] = values[19] is not None
         return AnswerContext(*values)
 
@@ -177,7 +118,7 @@ class AnswerStatements:
             context.session_status = None
             return
         context.session_status, context.step_id, answered, held, context.submission = session_row
-        context.answered, context.held = self._loaded(answered) or [], self._loaded(held)
+        context.answered, context.held = self.loaded(answered) or [], self.loaded(held)
 
     async def welcome(self, member_id: int, now: datetime) -> bool:
         """Marks the member welcomed; False when another turn did it first."""

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.answer_sql import driver_error
+from storage.driver import driver_error
 
 if TYPE_CHECKING:
     from storage.database import Database

@@ -17,6 +17,7 @@ from sqlalchemy import bindparam, delete, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage.driver import Driver
 from storage.models import InboxEntry, utcnow
 
 # Slack re-sends an event for about five minutes; keep the keys well past that.
@@ -33,22 +34,6 @@ def digest(key: str) -> str:
     return hashlib.sha256(key.encode("utf-8")).hexdigest()
 
 
-_ACCEPT = {
-    name: insert(_TABLE)
-    .values(
-        key=bindparam("key"),
-        payload=bindparam("payload"),
-        status="pending",
-        attempts=0,
-        received_at=bindparam("at"),
-        lease_until=bindparam("lease"),
-    )
-    .on_conflict_do_nothing()
-    .returning(_TABLE.c.key)
-    for name, insert in (("sqlite", sqlite.insert), ("postgresql", postgresql.insert))
-}
-
-
 def _claim(insert: Any) -> Any:
     # A handled row keeps the hour only: enough to prune by, while an exact time could be matched
     # with a member's activity elsewhere.
@@ -61,17 +46,26 @@ def _claim(insert: Any) -> Any:
 
 
 _CLAIM = {"sqlite": _claim(sqlite.insert), "postgresql": _claim(postgresql.insert)}
+# What every request costs before it is acknowledged: on the driver (storage/driver.py).
+_ACCEPT_SQL = (
+    "INSERT INTO inbox (key, payload, status, attempts, received_at, lease_until) "
+    "VALUES (:key, :payload, 'pending', 0, :at, :lease) ON CONFLICT (key) DO NOTHING RETURNING key"
+)
 
 
 def _dialect(session: AsyncSession) -> str:
     return session.bind.dialect.name if session.bind is not None else "sqlite"
 
 
-async def accept(session: AsyncSession, key: str, payload: dict[str, Any]) -> bool:
-    """Store one accepted request; False if its key was accepted before (a re-delivery)."""
+async def accept_all(driver: Driver, requests: list[tuple[str, dict[str, Any]]]) -> list[bool]:
+    """Store requests (key, payload) in the driver's transaction; for each, False if its key was
+    accepted before (a re-delivery)."""
     now = utcnow()
-    params = {"key": digest(key), "payload": payload, "at": now, "lease": now + LEASE}
-    return (await session.execute(_ACCEPT[_dialect(session)], params)).scalar_one_or_none() is not None
+    at, lease = driver.time(now), driver.time(now + LEASE)
+    return [
+        await driver.one(_ACCEPT_SQL, {"key": digest(key), "payload": driver.json(payload), "at": at, "lease": lease}) is not None
+        for key, payload in requests
+    ]
 
 
 async def claim(session: AsyncSession, key: str) -> bool:

@@ -47,6 +47,14 @@ class CleanConversations(ConversationsOperations):
     async def reply_to_activity(self, conversation_id: str, activity_id: str, body: Activity) -> Any:
         return await super().reply_to_activity(conversation_id, activity_id, clean(body))
 
+    # The outbox's own sends: their activities are built from plain JSON with no empty field
+    # (adapters/teams/transport.py), so cleaning them again would only validate them once more.
+    async def send_prepared(self, conversation_id: str, body: Activity) -> Any:
+        return await super().send_to_conversation(conversation_id, body)
+
+    async def update_prepared(self, conversation_id: str, activity_id: str, body: Activity) -> Any:
+        return await super().update_activity(conversation_id, activity_id, body)
+
 
 def clean(activity: Activity) -> Activity:
     """The activity with only its meaningful top-level fields set: no None, no empty strings or lists."""

@@ -62,23 +62,22 @@ class References:
         for key, data in found.items():
             self._remember(key, data)
 
-    async def keep(self, full: dict[str, dict[str, Any]], partial: dict[str, dict[str, Any]] | None = None) -> None:
-        """Store what changed: the same reference again writes nothing; a partial one (a user known
-        from a roster, no chat yet) never replaces a stored one."""
+    def pending(self, full: dict[str, dict[str, Any]], partial: dict[str, dict[str, Any]] | None = None) -> "Keeping | None":
+        """What `keep` would store, to be stored with the request that brought it (the inbox's
+        StoredWith); None when every reference is the one remembered."""
         partial = {k: v for k, v in (partial or {}).items() if k not in full and self._cached(k) is None}
         changed = {k: v for k, v in full.items() if self._cached(k) != v}
-        if not changed and not partial:
+        return Keeping(self, changed, partial) if changed or partial else None
+
+    async def keep(self, full: dict[str, dict[str, Any]], partial: dict[str, dict[str, Any]] | None = None) -> None:
+        """Store what changed, in a transaction of its own: the same reference again writes
+        nothing; a partial one (a user known from a roster, no chat yet) never replaces a stored one."""
+        keeping = self.pending(full, partial)
+        if keeping is None:
             return
         async with core_transaction(self.db) as tx:
-            stored = await refs.load_many(tx, changed)
-            for key, data in changed.items():
-                if stored.get(key) != data:
-                    await refs.save(tx, key, PLATFORM, data)
-                if key not in stored:
-                    _first_contact(key, data)
-            await self._keep_partial(tx, partial)
-        for key, data in changed.items():
-            self._remember(key, data)
+            await keeping.store(tx)
+        keeping.stored()
 
     async def peek(self, key: str) -> dict[str, Any] | None:
         """Read without opening a transaction: callable from inside an engine turn (the directory)."""
@@ -123,6 +122,31 @@ class References:
         """Wait for offered references to be stored (at shutdown, and in tests)."""
         if self._saving:
             await asyncio.gather(*list(self._saving), return_exceptions=True)
+
+
+class Keeping:
+    """References to store in some transaction (flows/inbox.StoredWith), remembered once it commits."""
+
+    def __init__(self, references: References, changed: dict[str, dict[str, Any]], partial: dict[str, dict[str, Any]]) -> None:
+        self.references = references
+        self.changed = changed
+        self.partial = partial
+        self._first: list[str] = []
+
+    async def store(self, conn: Executor) -> None:
+        stored = await refs.load_many(conn, self.changed) if self.changed else {}
+        for key, data in self.changed.items():
+            if stored.get(key) != data:
+                await refs.save(conn, key, PLATFORM, data)
+            if key not in stored:
+                self._first.append(key)
+        await self.references._keep_partial(conn, self.partial)
+
+    def stored(self) -> None:
+        for key in self._first:
+            _first_contact(key, self.changed[key])
+        for key, data in self.changed.items():
+            self.references._remember(key, data)
 
 
 def _first_contact(key: str, data: dict[str, Any]) -> None:

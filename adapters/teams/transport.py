@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import aiohttp
-from microsoft_agents.activity import Activity, ChannelAccount, ConversationAccount, ConversationParameters
+from microsoft_agents.activity import Activity, ChannelAccount, ConversationParameters
 from microsoft_agents.hosting.core import ChannelServiceAdapter, ChannelServiceClientFactoryBase, TurnContext
 from microsoft_agents.hosting.core.authorization import AuthenticationConstants
 from microsoft_agents.hosting.core.connector import ConnectorClientBase
@@ -73,7 +73,7 @@ class TeamsTransport:
                 data = await self._open_chat(key, data)
             if isinstance(message, PromptClosed):
                 return await self._update(data, message)
-            return await self._send(data, self.activity(message))
+            return await self._send(data, self.body(message))
         except aiohttp.ClientResponseError as exc:
             raise _classify(exc) from exc
         except HostNotAllowed as exc:
@@ -82,22 +82,26 @@ class TeamsTransport:
             raise RetryLater(f"Bot Connector unreachable: {exc!r}") from exc
 
     def activity(self, message: Outbound) -> Activity:
+        return Activity.model_validate(self.body(message))
+
+    def body(self, message: Outbound) -> dict[str, Any]:
+        """The activity for `message`, as the Bot Connector's JSON (before it is addressed)."""
         if isinstance(message, Prompt):
-            return _card_activity(cards.prompt_card(message, self.texts(message.language)), message.text)
+            return _card_body(cards.prompt_card(message, self.texts(message.language)), message.text)
         if isinstance(message, Notice):
             if message.actions:
-                return _card_activity(cards.notice_card(message), message.text)
-            return Activity(type="message", text=markdown.message_text(cards.command_syntax(message.text)), text_format="markdown")
+                return _card_body(cards.notice_card(message), message.text)
+            return {"type": "message", "text": markdown.message_text(cards.command_syntax(message.text)), "textFormat": "markdown"}
         if isinstance(message, Report):
-            return _card_activity(cards.report_card(message, self.charts.url), message.title)
+            return _card_body(cards.report_card(message, self.charts.url), message.title)
         if isinstance(message, Digest):
-            return _card_activity(digest_card(message, self.charts.url), message.title)
+            return _card_body(digest_card(message, self.charts.url), message.title)
         if isinstance(message, Chart):
-            return _card_activity(cards.chart_card(message, self.charts.url), message.alt_text)
+            return _card_body(cards.chart_card(message, self.charts.url), message.alt_text)
         if isinstance(message, Document):
             # Files need the file-consent flow in Teams; until then the member is told where to get it.
             text = self.catalog.t(message.language, "teams_document_unavailable", title=message.title or message.filename, filename=message.filename)
-            return Activity(type="message", text=text, text_format="markdown")
+            return {"type": "message", "text": text, "textFormat": "markdown"}
         raise Undeliverable(f"no Teams rendering for {type(message).__name__}")
 
     def texts(self, lang: str) -> cards.Texts:
@@ -119,14 +123,12 @@ class TeamsTransport:
             await client.close()
         self._clients.clear()
 
-    async def _send(self, data: dict[str, Any], activity: Activity) -> str:
+    async def _send(self, data: dict[str, Any], body: dict[str, Any]) -> str:
         # Addressed as the SDK's TurnContext.send_activity addresses a proactive message: from the
-        # bot to the member, a new message (no reply_to_id: the continuation has no activity id).
+        # bot to the member, a new message (no replyToId: the continuation has no activity id).
         client = await self._client(data["service_url"])  # first: a foreign host is refused before anything else
-        outgoing = activity.apply_conversation_reference(_continuation(data).get_conversation_reference())
-        outgoing.id = None
-        outgoing.input_hint = outgoing.input_hint or "acceptingInput"
-        response = await asyncio.wait_for(client.conversations.send_to_conversation(outgoing.conversation.id, outgoing), self.timeout)
+        outgoing = Activity.model_validate({"inputHint": "acceptingInput", **body, **_addressing(data)})
+        response = await asyncio.wait_for(client.conversations.send_prepared(outgoing.conversation.id, outgoing), self.timeout)
         return f"{data['conversation']['id']}|{getattr(response, 'id', None) or ''}"
 
     async def _update(self, data: dict[str, Any], closed: PromptClosed) -> str:
@@ -135,10 +137,8 @@ class TeamsTransport:
             raise Undeliverable(f"reply handle {closed.reply_handle!r} names no activity")
         target = {**data, "conversation": {**data["conversation"], "id": conversation or data["conversation"]["id"]}}
         client = await self._client(target["service_url"])
-        update = _card_activity(cards.closed_card(closed), closed.text)
-        update = update.apply_conversation_reference(_continuation(target).get_conversation_reference())
-        update.id = activity_id
-        await asyncio.wait_for(client.conversations.update_activity(update.conversation.id, activity_id, update), self.timeout)
+        update = Activity.model_validate({**_card_body(cards.closed_card(closed), closed.text), **_addressing(target), "id": activity_id})
+        await asyncio.wait_for(client.conversations.update_prepared(update.conversation.id, activity_id, update), self.timeout)
         return closed.reply_handle
 
     async def _open_chat(self, key: str, data: dict[str, Any]) -> dict[str, Any]:
@@ -170,28 +170,34 @@ class TeamsTransport:
 
 
 def _account(raw: dict[str, Any] | None) -> dict[str, Any]:
-    return {k: v for k, v in (raw or {}).items() if v is not None}
+    """An account's fields that have a value (the Bot Connector refuses explicit nulls)."""
+    return {k: v for k, v in (raw or {}).items() if v is not None and v != ""}
 
 
-def _continuation(data: dict[str, Any]) -> Activity:
-    """A continuation activity with no id of its own, so sends are new messages, not thread replies."""
-    conversation = data["conversation"]
+def _addressing(data: dict[str, Any]) -> dict[str, Any]:
+    """Where a proactive activity goes, from a stored reference: what the SDK's
+    apply_conversation_reference sets for an outgoing activity (from the bot, to the member), built
+    once as plain JSON with no empty field, rather than through a continuation activity, its
+    reference and a clean-up that each validate the whole activity again."""
+    conversation = _account({**data["conversation"], "tenant_id": data["conversation"].get("tenant_id") or data.get("tenant_id")})
     fields: dict[str, Any] = {
-        "type": "event",
-        "name": "ContinueConversation",
-        "channel_id": data.get("channel_id") or "msteams",
-        "service_url": data["service_url"],
-        "conversation": ConversationAccount(**_account({**conversation, "tenant_id": conversation.get("tenant_id") or data.get("tenant_id")})),
+        "channelId": data.get("channel_id") or "msteams",
+        "serviceUrl": data["service_url"],
+        "conversation": conversation,
     }
     if data.get("bot"):
-        fields["recipient"] = ChannelAccount(**_account(data["bot"]))
+        fields["from"] = _account(data["bot"])
     if data.get("user"):
-        fields["from_property"] = ChannelAccount(**_account(data["user"]))
-    return Activity(**fields)
+        fields["recipient"] = _account(data["user"])
+    return fields
 
 
-def _card_activity(card: dict[str, Any], summary: str) -> Activity:
-    return Activity(type="message", summary=" ".join(summary.split())[:200], attachments=[cards.attachment(card)])
+def _card_body(card: dict[str, Any], summary: str) -> dict[str, Any]:
+    body: dict[str, Any] = {"type": "message", "attachments": [cards.attachment(card)]}
+    shortened = " ".join(summary.split())[:200]
+    if shortened:
+        body["summary"] = shortened
+    return body
 
 
 def _classify(exc: aiohttp.ClientResponseError) -> Exception:

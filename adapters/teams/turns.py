@@ -48,15 +48,21 @@ class TeamsBot:
             extra = activities.roster_events(activity, roster)
             translation.events.extend(extra.events)
             translation.partial_references.update(extra.partial_references)
-        await self.references.keep(translation.references, translation.partial_references)
+        # The references are stored with the first event, in its inbox transaction.
+        keeping = self.references.pending(translation.references, translation.partial_references)
         if translation.submit is not None:
             problem = await self._check(translation.submit)
             if problem is not None:
+                if keeping is not None:
+                    await self.references.keep(translation.references, translation.partial_references)
                 await _tell(context, problem)
                 return
+        if not translation.events and keeping is not None:
+            await self.references.keep(translation.references, translation.partial_references)
         for event in translation.events:
             try:
-                await self.core.inbox.submit(event)
+                await self.core.inbox.submit(event, stored_with=keeping)
+                keeping = None
             except InboxUnavailable:
                 lang = await language_of(self.core.db, event.network.key, event.member.key, self.core.settings.language)
                 await _tell(context, self.core.catalog.t(lang, "save_failed"))
