@@ -121,7 +121,7 @@ async def serve(args: argparse.Namespace) -> None:
     transport.TeamsTransport.pacing = replace(transport.TEAMS_PACING.scaled(0.06), per_platform_rate=transport.TEAMS_PACING.per_platform_rate * 1000)
     settings = load_settings(database_url=f"sqlite:///{args.db}", language="en", coordinators=f"teams:{TENANT}:aad-coord")
     core = await build_core(settings)
-    app, _ = await build_web_app(core, ["teams"])
+    app, mounted = await build_web_app(core, ["teams"])
     round_id = await prepare(core, [f"yhd-{n}" for n in range(args.members)], args.service_url)
     dispatcher = core.start_delivery({})
     delivery = asyncio.create_task(dispatcher.run(idle=0.2))
@@ -213,6 +213,9 @@ async def serve(args: argparse.Namespace) -> None:
         await runner.cleanup()
     for factory in (bare_factory, peer_factory):
         await factory.close()
+    for part in mounted:  # Yhdessä's kept connector clients, as `yhdessa run` closes them
+        for job in part.cleanup:
+            await job()
     await core.close()
 
 

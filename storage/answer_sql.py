@@ -89,15 +89,12 @@ class AnswerContext:
 class AnswerStatements(Driver):
     """The answer turn's statements (SQL above) on the transaction's driver connection."""
 
-    async def _one(self, name: str, params: dict[str, Any]) -> tuple[Any, ...] | None:
-        return await self.one(SQL[name], params)
-
     async def claim(self, key: str, hour: datetime) -> bool:
         """The turn's idempotency claim (storage/inbox.claim, on the driver)."""
-        return await self._one("claim", {"key": digest(key), "at": self.time(hour)}) is not None
+        return await self.one(SQL["claim"], {"key": digest(key), "at": self.time(hour)}) is not None
 
     async def context(self, network_key: str, member_key: str, round_id: int) -> AnswerContext | None:
-        row = await self._one("context", {"network": network_key, "member": member_key, "round": round_id})
+        row = await self.one(SQL["context"], {"network": network_key, "member": member_key, "round": round_id})
         if row is None:
             return None
         values = list(row)
@@ -111,8 +108,8 @@ class AnswerStatements(Driver):
         """On PostgreSQL, re-read the session under its lock, then the round's status."""
         if not self.postgres or context.session_id is None:
             return
-        session_row = await self._one("lock_session", {"id": context.session_id})
-        round_row = await self._one("round_status", {"id": context.round_id})
+        session_row = await self.one(SQL["lock_session"], {"id": context.session_id})
+        round_row = await self.one(SQL["round_status"], {"id": context.round_id})
         context.round_status = None if round_row is None else round_row[0]
         if session_row is None:
             context.session_status = None
@@ -122,11 +119,11 @@ class AnswerStatements(Driver):
 
     async def welcome(self, member_id: int, now: datetime) -> bool:
         """Marks the member welcomed; False when another turn did it first."""
-        return await self._one("welcome", {"member": member_id, "at": self.time(now)}) is not None
+        return await self.one(SQL["welcome"], {"member": member_id, "at": self.time(now)}) is not None
 
     async def add_response(self, values: dict[str, Any]) -> None:
         params = {**values, "value_list": self.json(values["value_list"]), "answered_at": self.time(values["answered_at"])}
-        await self._one("response", params)
+        await self.one(SQL["response"], params)
 
     async def update_session(self, session_id: int, values: dict[str, Any]) -> None:
         params = {
@@ -137,9 +134,9 @@ class AnswerStatements(Driver):
             "updated_at": self.time(values["updated_at"]),
             "completed_at": None if values["completed_at"] is None else self.time(values["completed_at"]),
         }
-        await self._one("session", params)
+        await self.one(SQL["session"], params)
 
     async def enqueue(self, messages: list[tuple[str, str, dict[str, Any]]], now: datetime) -> None:
         at = self.time(now)
         for platform, audience, message in messages:
-            await self._one("outbox", {"platform": platform, "audience": audience, "message": json.dumps(message), "at": at})
+            await self.one(SQL["outbox"], {"platform": platform, "audience": audience, "message": json.dumps(message), "at": at})

@@ -42,6 +42,7 @@ class _Member:
     done: asyncio.Future[bool] = field(default_factory=lambda: asyncio.get_running_loop().create_future())
     committed: asyncio.Future[None] = field(default_factory=lambda: asyncio.get_running_loop().create_future())
     on_commit: list[Callable[[], None]] = field(default_factory=list)
+    orm: bool = True  # False: the turn promised to load no mapped object (nothing to expunge)
 
 
 @dataclass(eq=False)
@@ -66,7 +67,7 @@ class GroupCommitter:
     @asynccontextmanager
     async def member(self, orm: bool = True) -> AsyncIterator[AsyncSession]:
         loop = asyncio.get_running_loop()
-        me = _Member(asyncio.current_task(), loop.create_future())
+        me = _Member(asyncio.current_task(), loop.create_future(), orm=orm)
         group = self._forming
         if group is None or not group.accepting or len(group.members) >= MAX_MEMBERS:
             group = self._forming = _Group()
@@ -189,7 +190,8 @@ class GroupCommitter:
                 raise OperationalError("group commit", None, sqlite3.OperationalError("the transaction was rolled back by SQLite"))
             session.info.pop(ON_COMMIT, None)
             # Every turn starts as if alone: nothing loaded by the one before stays in the session.
-            session.expunge_all()
+            if member.orm:
+                session.expunge_all()
 
 
 def _run(driver: sqlite3.Connection, statement: str) -> None:

@@ -203,3 +203,24 @@ async def test_proactive_sends_carry_no_nulls(teams_core: Core, connector: FakeC
     sends = [c for c in connector.calls if c.kind in ("send", "update", "reply")]
     assert sends and all(c.status == 200 for c in sends), [(c.kind, c.status) for c in sends]
     assert await count(teams_core, OutboxMessage, OutboxMessage.status == "dead") == 0
+
+
+async def test_a_member_first_met_in_a_request_acknowledged_before_a_crash_gets_the_reply_after_the_restart(db_url: str, tmp_path, connector: FakeConnector) -> None:  # type: ignore[no-untyped-def]
+    """The conversation reference is stored in the inbox transaction of the activity that brought
+    it: a process that dies right after the acknowledgement leaves both, and the next one answers."""
+    settings = make_settings(db_url, tmp_path, coordinators=member_key("coco"))
+    first = await build_core(settings)
+    first.inbox.process_soon = lambda event, then=None: None  # type: ignore[method-assign]  # dies after the ack
+    async with live_bot(first) as bot:
+        assert await bot.post(personal_message(connector.url, "dora", "help")) in (200, 202)
+    assert await count(first, ConversationReference) == 1 and await count(first, InboxEntry, InboxEntry.status == "pending") == 1
+    await first.close()
+    assert connector.delivered(conversation=personal_conversation("dora")) == []
+    second = await build_core(settings)
+    try:
+        async with live_bot(second):
+            assert await second.inbox.recover(everything=True) == 1
+            assert await drain(second) >= 1
+        assert connector.delivered(conversation=personal_conversation("dora"))  # the help reached her
+    finally:
+        await second.close()
