@@ -44,6 +44,7 @@ class StoredWith(Protocol):
     def stored(self) -> None:
         """Called once the transaction committed."""
 
+
 QUIET = 0.005  # a turn starts once no request has come for this long ...
 DEFER = 0.1  # ... or once it has waited this long: under steady load, turns still go on
 # Turns handled at once: on SQLite those that are ready commit together (Database.grouped), so

@@ -73,8 +73,11 @@ class References:
         """Store what changed, in a transaction of its own: the same reference again writes
         nothing; a partial one (a user known from a roster, no chat yet) never replaces a stored one."""
         keeping = self.pending(full, partial)
-        if keeping is None:
-            return
+        if keeping is not None:
+            await self.store(keeping)
+
+    async def store(self, keeping: "Keeping") -> None:
+        """Store what `pending` found in a transaction of its own (no request to go with)."""
         async with core_transaction(self.db) as tx:
             await keeping.store(tx)
         keeping.stored()

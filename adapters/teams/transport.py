@@ -125,7 +125,7 @@ class TeamsTransport:
 
     async def _send(self, data: dict[str, Any], body: dict[str, Any]) -> str:
         # Addressed as the SDK's TurnContext.send_activity addresses a proactive message: from the
-        # bot to the member, a new message (no replyToId: the continuation has no activity id).
+        # bot to the member, a new message (no replyToId: a proactive message answers no activity).
         client = await self._client(data["service_url"])  # first: a foreign host is refused before anything else
         outgoing = Activity.model_validate({"inputHint": "acceptingInput", **body, **_addressing(data)})
         response = await asyncio.wait_for(client.conversations.send_prepared(outgoing.conversation.id, outgoing), self.timeout)

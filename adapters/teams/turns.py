@@ -54,11 +54,11 @@ class TeamsBot:
             problem = await self._check(translation.submit)
             if problem is not None:
                 if keeping is not None:
-                    await self.references.keep(translation.references, translation.partial_references)
+                    await self.references.store(keeping)
                 await _tell(context, problem)
                 return
         if not translation.events and keeping is not None:
-            await self.references.keep(translation.references, translation.partial_references)
+            await self.references.store(keeping)
         for event in translation.events:
             try:
                 await self.core.inbox.submit(event, stored_with=keeping)
