@@ -23,7 +23,10 @@ FROM python:3.11-slim
 ENV PATH=/opt/yhdessa/bin:$PATH \
     PYTHONUNBUFFERED=1 \
     PYTHONDONTWRITEBYTECODE=1
-RUN useradd --system --uid 10001 --create-home --home-dir /home/yhdessa yhdessa
+# A fixed uid and gid (10001) so that a mounted volume's owner can be set from outside; a --system
+# user would get its uid outside the system range and a gid of 999 instead.
+RUN groupadd --gid 10001 yhdessa \
+    && useradd --uid 10001 --gid 10001 --create-home --home-dir /home/yhdessa --shell /usr/sbin/nologin yhdessa
 COPY --from=build /opt/yhdessa /opt/yhdessa
 USER yhdessa
 # Charts and files the bot writes (YHDESSA_CHART_DIR) land here, the only folder it may write.

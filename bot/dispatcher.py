@@ -66,6 +66,10 @@ class Dispatcher:
         # otherwise it is unique to this process.
         self.identity = identity or f"{socket.gethostname()[:20]}:{os.getpid()}:{secrets.token_hex(3)}"
         self._recorder = _Recorder(db)
+        # The outcome of each conversation's last message of the batch just sent. Nothing else of
+        # that conversation goes before the next claim, so they are committed in the claim's own
+        # transaction: still at most one message per conversation that a crash can repeat.
+        self._unrecorded: list[Outcome] = []
         self._soonest: float | None = None  # seconds until the next waiting row, as the last drain saw
 
     async def reclaim(self) -> int:
@@ -84,13 +88,20 @@ class Dispatcher:
         """Send everything that may be sent now; returns how many rows were handled."""
         handled = 0
         while True:
-            async with core_transaction(self.db) as tx:
-                rows = await outbox.claim(tx, list(self.transports), self.batch, self.identity)
-                if not rows:
-                    # Asked in the same transaction: an idle dispatcher polls with one, not two.
-                    self._soonest = await outbox.next_available(tx, list(self.transports))
-                # The batch's charts, each once however many rows name it.
-                images = await chart_images.load(tx, {d for row in rows for d in chart_digests(row.message)})
+            done, self._unrecorded = self._unrecorded, []
+            try:
+                async with core_transaction(self.db) as tx:
+                    if done:
+                        await outbox.record(tx, done)
+                    rows = await outbox.claim(tx, list(self.transports), self.batch, self.identity)
+                    if not rows:
+                        # Asked in the same transaction: an idle dispatcher polls with one, not two.
+                        self._soonest = await outbox.next_available(tx, list(self.transports))
+                    # The batch's charts, each once however many rows name it.
+                    images = await chart_images.load(tx, {d for row in rows for d in chart_digests(row.message)})
+            except BaseException:
+                self._unrecorded[:0] = done  # still held under this worker's lease: recorded at the next try
+                raise
             if not rows:
                 return handled
             messages = {row.id: _readable(row, images) for row in rows}
@@ -150,6 +161,9 @@ class Dispatcher:
                 later = [Outcome("release", other.id, delay=outcome.delay) for other in rows[index + 1 :]]
                 await self._recorder.record([outcome, *later])
                 return
+            if index == len(rows) - 1 and outcome.kind in ("sent", "dead"):
+                self._unrecorded.append(outcome)  # an erasure is recorded at once: its log is wiped after
+                return
             await self._recorder.record([outcome])
 
     async def _send(self, row: Claimed, message: Outbound | str) -> Outcome:
@@ -158,7 +172,8 @@ class Dispatcher:
         transport = self.transports[row.platform]
         await self.pacers[row.platform].wait(row.audience)
         try:
-            handle = await transport.deliver(message)
+            async with self._recorder.delivering():
+                handle = await transport.deliver(message)
         except RetryLater as exc:
             if exc.rate_limited:
                 # A 429 (or the workspace's bucket being spent) says nothing against the message:
@@ -185,19 +200,32 @@ class Dispatcher:
 
     async def run(self, idle: float = 1.0) -> None:
         """Keep draining until stopped; woken early when the engine has queued something."""
-        while not self._stopping:
+        try:
+            while not self._stopping:
+                try:
+                    await self.drain()
+                    soonest = self._soonest
+                except Exception:
+                    log.exception("outbox dispatcher: drain failed; trying again shortly")
+                    soonest = idle
+                timeout = idle if soonest is None else min(idle, max(soonest, 0.01))
+                try:
+                    await asyncio.wait_for(self._wake.wait(), timeout)
+                except asyncio.TimeoutError:
+                    pass
+                self._wake.clear()
+        finally:
+            await self._record_unrecorded()
+
+    async def _record_unrecorded(self) -> None:
+        """On the way out (stopped or cancelled mid-batch): what was sent is not sent again."""
+        done, self._unrecorded = self._unrecorded, []
+        if done:
             try:
-                await self.drain()
-                soonest = self._soonest
+                async with core_transaction(self.db) as tx:
+                    await outbox.record(tx, done)
             except Exception:
-                log.exception("outbox dispatcher: drain failed; trying again shortly")
-                soonest = idle
-            timeout = idle if soonest is None else min(idle, max(soonest, 0.01))
-            try:
-                await asyncio.wait_for(self._wake.wait(), timeout)
-            except asyncio.TimeoutError:
-                pass
-            self._wake.clear()
+                log.warning("outbox: %d sent message(s) could not be recorded; they go again after the lease", len(done))
 
     def stop(self) -> None:
         self._stopping = True
@@ -214,12 +242,33 @@ def _readable(row: Claimed, images: Mapping[str, bytes]) -> Outbound | str:
 
 class _Recorder:
     """Commits outcomes as they come, several conversations' in one transaction and one statement
-    per kind of outcome (group commit); each caller waits until its own are committed."""
+    per kind of outcome (group commit); each caller waits until its own are committed.
+
+    A batch's first messages go out together and their answers come back one by one: a commit for
+    each early answer would cost a sync apiece. So a flush waits, at most COALESCE, until no
+    delivery is on the wire any more, and the whole wave is committed at once."""
+
+    COALESCE = 0.02
 
     def __init__(self, db: Database) -> None:
         self.db = db
         self._pending: list[tuple[list[Outcome], asyncio.Future[None]]] = []
         self._task: asyncio.Task[None] | None = None
+        self._on_the_wire = 0
+        self._quiet = asyncio.Event()
+        self._quiet.set()
+
+    @asynccontextmanager
+    async def delivering(self) -> AsyncIterator[None]:
+        """Around one delivery: the flush that is waiting knows another outcome is on its way."""
+        self._on_the_wire += 1
+        self._quiet.clear()
+        try:
+            yield
+        finally:
+            self._on_the_wire -= 1
+            if not self._on_the_wire:
+                self._quiet.set()
 
     async def record(self, outcomes: list[Outcome]) -> None:
         future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
@@ -230,6 +279,11 @@ class _Recorder:
 
     async def _flush(self) -> None:
         while self._pending:
+            if not self._quiet.is_set():
+                try:
+                    await asyncio.wait_for(self._quiet.wait(), self.COALESCE)
+                except asyncio.TimeoutError:
+                    pass
             batch, self._pending = self._pending, []
             everything = [outcome for outcomes, _ in batch for outcome in outcomes]
             try:

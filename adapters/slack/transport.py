@@ -152,8 +152,9 @@ class SlackTransport:
         }
         if not wanted:
             return
-        async with core_transaction(self.db) as tx:
-            known = await references.load_many(tx, wanted)
+        # A read: it need not queue behind the writers (WAL readers see the last commit).
+        async with self.db.connect() as conn:
+            known = await references.load_many(conn, wanted)
         for key, data in known.items():
             if data.get("channel"):
                 self._remember(self._dms, key, str(data["channel"]))
@@ -254,8 +255,8 @@ class SlackTransport:
         key = _dm_key(audience)
         if key in self._dms:
             return self._dms[key]
-        async with core_transaction(self.db) as tx:
-            known = await references.load(tx, key)
+        async with self.db.connect() as conn:
+            known = await references.load(conn, key)
         if known and known.get("channel"):
             channel = str(known["channel"])
         else:

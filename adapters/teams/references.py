@@ -46,8 +46,8 @@ class References:
         data = self._cached(key)
         if data is not None:
             return data
-        async with core_transaction(self.db) as tx:
-            data = await refs.load(tx, key)
+        async with self.db.connect() as conn:  # a read: no place in the writers' queue
+            data = await refs.load(conn, key)
         if data is not None:
             self._remember(key, data)
         return data
@@ -57,8 +57,8 @@ class References:
         missing = [key for key in keys if self._cached(key) is None]
         if not missing:
             return
-        async with core_transaction(self.db) as tx:
-            found = await refs.load_many(tx, missing)
+        async with self.db.connect() as conn:
+            found = await refs.load_many(conn, missing)
         for key, data in found.items():
             self._remember(key, data)
 

@@ -95,3 +95,39 @@ async def test_a_server_restarted_in_the_killed_ones_place_sends_its_rows_at_onc
     restarted = Dispatcher(core.db, {"console": RecordingTransport()}, identity="host:3978")
     assert await restarted.reclaim() == 2
     assert await restarted.drain() == 2
+
+
+class HeldTransport(RecordingTransport):
+    """Delivers to everyone at once but ben, whose delivery hangs until the process goes."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.ben_on_the_wire = asyncio.Event()
+
+    async def deliver(self, message: Outbound) -> str | None:
+        if message.audience.key.endswith(":ben"):
+            self.ben_on_the_wire.set()
+            await asyncio.Event().wait()
+        return await super().deliver(message)
+
+
+async def test_a_dispatcher_stopped_mid_batch_keeps_the_record_of_what_it_sent(core) -> None:  # type: ignore[no-untyped-def]
+    # anna's message is the last of her conversation in the batch, so its outcome is committed with
+    # the next claim; the process is stopped before that claim comes and must still record it.
+    await _queue(core, ["console:local:anna", "console:local:ben"])
+    held = HeldTransport()
+    dispatcher = Dispatcher(core.db, {"console": held}, identity="host:3978")
+    running = asyncio.create_task(dispatcher.run(idle=0.05))
+    await asyncio.wait_for(held.ben_on_the_wire.wait(), 5)
+    while not held.delivered:
+        await asyncio.sleep(0.01)
+    running.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await running
+    statuses = await _statuses(core)
+    assert sorted(statuses.values()) == ["sending", "sent"]  # anna's recorded; ben's still under the lease
+    again = RecordingTransport()
+    restarted = Dispatcher(core.db, {"console": again}, identity="host:3978")
+    assert await restarted.reclaim() == 1
+    assert await restarted.drain() == 1
+    assert [m.audience.key for m in again.delivered] == ["console:local:ben"]  # anna is not sent twice
