@@ -150,10 +150,16 @@ class GroupCommitter:
                 group.accepting = False
                 failure = exc if isinstance(exc, Exception) else RuntimeError("the group commit was interrupted")
                 for m in group.members:
-                    if not m.committed.done():
-                        m.committed.set_exception(failure)
                     if not m.turn.done():
                         m.turn.set_exception(failure)
+                    if m.committed.done():
+                        continue
+                    if m.done.done() and m.done.result():
+                        m.committed.set_exception(failure)  # kept its savepoint, now waits to hear
+                    else:
+                        # It heard an error already (its own, or the group's as its turn): nobody
+                        # waits for this one, and an unheard error would be logged as a leak.
+                        m.committed.cancel()
                 if not isinstance(exc, Exception):
                     raise
                 return
