@@ -212,6 +212,14 @@ class Database:
 
         Raises DatabaseUnavailable, in one sentence, when the database cannot be reached, read or
         migrated."""
+        from storage.migration_heads import up_to_date
+
+        try:
+            async with self._serialised(), self.engine.connect() as conn:
+                if await up_to_date(conn):
+                    return  # nothing ran, so nothing was rewritten: the log needs no wipe either
+        except (DBAPIError, OSError) as exc:
+            raise startup_problem(self.given_url, exc) from None
         from alembic.util.exc import CommandError
 
         try:

@@ -18,8 +18,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
-import simplemma
-
 from bot.evaluation.extractive import STOPWORDS
 
 _WORD = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)*", re.UNICODE)
@@ -49,14 +47,22 @@ def warm(languages: Sequence[str]) -> None:
     with _warming:
         for lang in languages:
             if lang not in _warm:
-                simplemma.lemmatize("a", lang=lang)
+                _lemmatize("a", lang)
                 _warm.add(lang)
 
 
 @lru_cache(maxsize=20000)
 def _lemma(word: str, languages: tuple[str, ...]) -> str:
     # Only the languages the round's audience speaks: each dictionary costs memory and load time.
-    return simplemma.lemmatize(word, lang=languages).lower()
+    return _lemmatize(word, languages).lower()
+
+
+def _lemmatize(word: str, languages: str | tuple[str, ...]) -> str:
+    # Imported here: start-up loads this module to register the digest's verbs, and the
+    # lemmatiser's import alone was a twentieth of the console's time to its first prompt.
+    import simplemma
+
+    return str(simplemma.lemmatize(word, lang=languages))
 
 
 def words(text: str, languages: tuple[str, ...], lemmatise: bool = True) -> set[str]:

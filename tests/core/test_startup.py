@@ -13,8 +13,8 @@ import sys
 import time
 from pathlib import Path
 
-# What only reports (charts, the network map), the Slack/Teams server or an LLM need.
-HEAVY = ("matplotlib", "numpy", "networkx", "PIL", "aiohttp", "slack_bolt", "slack_sdk", "microsoft_agents", "openai")
+# What only reports (charts, the network map, the themes' lemmatiser), the Slack/Teams server or an LLM need.
+HEAVY = ("matplotlib", "numpy", "networkx", "PIL", "aiohttp", "slack_bolt", "slack_sdk", "microsoft_agents", "openai", "simplemma")
 
 # Runs the real `yhdessa` main in a fresh interpreter, then says which heavy packages it loaded and
 # in what order its output and the first import of alembic (the migrations) came.
@@ -67,6 +67,16 @@ def test_a_console_check_in_loads_none_of_the_heavy_libraries(tmp_path: Path) ->
     assert done.returncode == 0, done.stderr
     assert "(2/3)" in done.stdout  # the check-in was started and its first answer taken
     assert heavy_loaded(done.stdout) == []
+
+
+def test_a_second_start_on_a_migrated_database_does_not_load_the_migrations(tmp_path: Path) -> None:
+    first = probe(tmp_path, "run", "--as", "alice", stdin="/yhdessa checkin\n")
+    assert first.returncode == 0, first.stderr
+    assert "<<alembic imported>>" in first.stdout  # a new database: migrated
+    again = probe(tmp_path, "run", "--as", "alice", stdin="4\n")
+    assert again.returncode == 0, again.stderr
+    assert "(2/3)" in again.stdout  # the waiting check-in took its answer
+    assert "<<alembic imported>>" not in again.stdout
 
 
 def test_a_report_still_draws_its_charts(tmp_path: Path) -> None:
