@@ -216,10 +216,13 @@ class Database:
 
         try:
             async with self._serialised(), self.engine.connect() as conn:
-                if await up_to_date(conn):
-                    return  # nothing ran, so nothing was rewritten: the log needs no wipe either
+                current = await up_to_date(conn)
         except (DBAPIError, OSError) as exc:
             raise startup_problem(self.given_url, exc) from None
+        if current:
+            # Still wiped: an erasure cut off by a crash before its own wipe is finished here.
+            await self.wipe_log()
+            return
         from alembic.util.exc import CommandError
 
         try:
