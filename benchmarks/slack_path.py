@@ -16,7 +16,10 @@ at a concurrency of 50, and prints:
   - Yhdessä / bare: the ack-only app, the floor of bolt and aiohttp themselves,
   - acknowledgement latency at p50 and p99 of each.
 
-    python benchmarks/slack_path.py [--requests 2000] [--concurrency 50] [--profile FILE]
+    python benchmarks/slack_path.py [--requests 2000] [--concurrency 50] [--rounds 5] [--profile FILE]
+
+The servers take the load in turns (--rounds), so that a slower spell of a shared machine falls on
+all of them alike.
 
 With --profile, the Yhdessä process runs under cProfile (its figures are then slower and only the
 profile counts); read it with `python -m pstats FILE`.
@@ -298,7 +301,7 @@ async def measure(proc: subprocess.Popen[bytes], port: int, requests: list[str],
     return cpu_seconds(proc.pid) - before, latencies, wall
 
 
-async def main(count: int, concurrency: int, warmup: int, profile: str | None) -> None:
+async def main(count: int, concurrency: int, warmup: int, profile: str | None, rounds: int = 5) -> None:
     folder = Path(tempfile.mkdtemp(prefix="yhdessa-slack-bench-"))
     db_path = folder / "bench.db"
     db_url = f"sqlite:///{db_path}"
@@ -375,10 +378,25 @@ async def main(count: int, concurrency: int, warmup: int, profile: str | None) -
         await yhdessa_settled(warmup)  # the warm-up's own work is done before measuring
         await peer_settled(warmup)
         await tuned_settled(warmup)
-        yh_cpu, yh_lat, yh_wall = await measure(yhdessa, yh_port, timed, concurrency, yhdessa_settled)
-        peer_cpu, peer_lat, peer_wall = await measure(peer, peer_port, timed, concurrency, peer_settled)
-        tuned_cpu, tuned_lat, tuned_wall = await measure(tuned, tuned_port, timed, concurrency, tuned_settled)
-        bare_cpu, bare_lat, bare_wall = await measure(bare, bare_port, timed, concurrency, nothing)
+        # In rounds, the four servers taking turns: a spell of a slower machine (another tenant,
+        # a busy disk) then falls on all of them alike instead of on whichever ran during it.
+        totals = {name: [0.0, [], 0.0] for name in ("yhdessa", "peer", "tuned", "bare")}
+        size = -(-count // rounds)
+        for start in range(0, count, size):
+            chunk, done = timed[start:start + size], warmup + min(count, start + size)
+            for name, proc, port, settled in (
+                ("yhdessa", yhdessa, yh_port, lambda done=done: yhdessa_settled(done)),
+                ("peer", peer, peer_port, lambda done=done: peer_settled(done)),
+                ("tuned", tuned, tuned_port, lambda done=done: tuned_settled(done)),
+                ("bare", bare, bare_port, nothing),
+            ):
+                cpu, latencies, wall = await measure(proc, port, chunk, concurrency, settled)
+                totals[name][0] += cpu
+                totals[name][1].extend(latencies)
+                totals[name][2] += wall
+        (yh_cpu, yh_lat, yh_wall), (peer_cpu, peer_lat, peer_wall), (tuned_cpu, tuned_lat, tuned_wall), (bare_cpu, bare_lat, bare_wall) = (
+            tuple(totals[name]) for name in ("yhdessa", "peer", "tuned", "bare")
+        )
         updates = sum(1 for call in fake.called("chat.update") if call.authorization.endswith(TOKEN))
         posted = sum(1 for call in fake.called("chat.postMessage") if call.authorization.endswith(TOKEN))
         refused = len(fake.refused)
@@ -393,7 +411,7 @@ async def main(count: int, concurrency: int, warmup: int, profile: str | None) -
         await fake.stop()
 
     yh_per, peer_per, tuned_per, bare_per = (cpu / count * 1000 for cpu in (yh_cpu, peer_cpu, tuned_cpu, bare_cpu))
-    print(f"requests: {count} signed block_actions at concurrency {concurrency} (after {warmup} warm-up requests each)")
+    print(f"requests: {count} signed block_actions at concurrency {concurrency}, in {rounds} rounds the servers take in turn (after {warmup} warm-up requests each)")
     print(f"Yhdessä   CPU per request: {yh_per:.2f} ms  (wall {yh_wall:.2f} s, incl. storing each answer, chat.update and the next question)")
     print(f"peer bolt CPU per request: {peer_per:.2f} ms  (wall {peer_wall:.2f} s, the same work by hand: sqlite3 insert + commit, chat.update, chat.postMessage; bolt's default Web API client)")
     print(f"tuned peer CPU per request: {tuned_per:.2f} ms  (wall {tuned_wall:.2f} s, the same, its Web API calls on one kept aiohttp session as Yhdessä's)")
@@ -415,6 +433,7 @@ if __name__ == "__main__":
     parser.add_argument("--requests", type=int, default=2000)
     parser.add_argument("--concurrency", type=int, default=50)
     parser.add_argument("--warmup", type=int, default=200)
+    parser.add_argument("--rounds", type=int, default=5, help="rounds the servers take in turn (default 5)")
     parser.add_argument("--profile", metavar="FILE", help="write cProfile statistics of the Yhdessä process to FILE")
     args = parser.parse_args()
-    asyncio.run(main(args.requests, args.concurrency, args.warmup, args.profile and str(Path(args.profile).resolve())))
+    asyncio.run(main(args.requests, args.concurrency, args.warmup, args.profile and str(Path(args.profile).resolve()), max(1, args.rounds)))

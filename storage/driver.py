@@ -63,6 +63,10 @@ class Driver:
         return cls._wrap(raw.driver_connection, conn.dialect.name == "postgresql")
 
     @classmethod
+    async def of_executor(cls, executor: AsyncConnection | AsyncSession) -> "Driver":
+        return await (cls.on(executor) if isinstance(executor, AsyncConnection) else cls.of(executor))
+
+    @classmethod
     def _wrap(cls, driver: Any, postgres: bool) -> "Driver":
         # On SQLite, the sqlite3 connection behind the inline adapter: its calls return at once.
         return cls(driver if postgres else driver._conn, postgres)
@@ -83,6 +87,17 @@ class Driver:
                 cursor = await self._conn.execute(_psycopg(sql), params)
                 return list(await cursor.fetchall())
             return self._conn.execute(sql, params).fetchall()  # type: ignore[no-any-return]
+        except Exception as exc:
+            raise driver_error(exc, sql, params) from exc
+
+    async def many(self, sql: str, params: list[dict[str, Any]]) -> None:
+        """Run `sql` once per parameter set (one call into the driver)."""
+        try:
+            if self.postgres:
+                async with self._conn.cursor() as cursor:
+                    await cursor.executemany(_psycopg(sql), params)
+                return
+            self._conn.executemany(sql, params)
         except Exception as exc:
             raise driver_error(exc, sql, params) from exc
 

@@ -2,7 +2,9 @@
 engine works from the inbox.
 
 Storing is one short transaction, so Slack's 3-second limit stays far away; the engine turn runs
-after the acknowledgement (process_before_response is False). A request that cannot be stored is
+after the acknowledgement, in the inbox's workers. Bolt answers once a listener returns
+(process_before_response): every listener returns right after its acknowledgement, and the one
+with slow work after it (the Home tab's views.publish) leaves it to a task of its own. A request that cannot be stored is
 not acknowledged as if it were: a slash command answers "I could not save that" in the member's
 language, a click in a message gets the same line as an ephemeral reply through its response_url,
 a modal shows it under its field (the text the member typed stays there), a click in the Home
@@ -12,6 +14,7 @@ Slack delivers it again. Modal submissions also keep their field validation in t
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import re
@@ -52,6 +55,7 @@ class Listeners:
         self.store = store
         self.remember_question = remember_question
         self.inbox = inbox
+        self._later: set[asyncio.Task[None]] = set()  # work after an acknowledgement (kept from the GC)
 
     async def accepted(self, event: InboundEvent, then: FollowUp | None = None) -> bool:
         """Store the event before the acknowledgement and queue its turn; False if it could not be
@@ -171,8 +175,8 @@ class Listeners:
         try:
             await client.views_open(trigger_id=body["trigger_id"], view=view)
         except SlackApiError as exc:
-            # After the ack, a listener that raises makes bolt wait three seconds and answer 404
-            # (it forgets the ack): an expired or refused trigger is one line, and a click again.
+            # A listener that raises turns the acknowledgement into a 500: an expired or refused
+            # trigger is one line in the log, and the member clicks again.
             log.warning("slack: the text box could not be opened: %s", exc.response.get("error", "?"))
 
     async def on_text_submitted(self, ack: Any, body: dict[str, Any], client: AsyncWebClient) -> None:
@@ -231,7 +235,15 @@ class Listeners:
             return
         team = events.team_of(body)
         member = events.member(event["user"], event.get("user_team") or team, team)
-        await self._publish_home(client, events.network_of(body), member)
+        # After the acknowledgement: a publish waits for its rate bucket, Slack's 3 s do not.
+        task = asyncio.create_task(self._publish_home(client, events.network_of(body), member), name="slack-home")
+        self._later.add(task)
+        task.add_done_callback(self._finished)
+
+    def _finished(self, task: "asyncio.Task[None]") -> None:
+        self._later.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.error("slack: the Home tab could not be shown: %r", task.exception())
 
     async def on_uninstalled(self, body: dict[str, Any]) -> None:
         await workspace_gone(self.core.db, self.clients, self.store, events.team_of(body), _enterprise(body))

@@ -18,7 +18,7 @@ from slack_sdk.errors import SlackApiError, SlackRequestError
 from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy import select
 
-from adapters.slack import blocks
+from adapters.slack import blocks, web_calls
 from adapters.slack.clients import NotInstalled, SlackClients
 from adapters.slack.digest_blocks import digest_blocks
 from adapters.transport import Buckets, Pacing, RetryLater, Undeliverable
@@ -120,6 +120,8 @@ class SlackTransport:
         team = self.clients.bucket_of(client)
         await self.buckets.acquire(team, method)
         try:
+            if method in web_calls.JSON_METHODS:
+                return await web_calls.post(client, method, kwargs)
             return await getattr(client, method.replace(".", "_"))(**kwargs)
         except SlackApiError as exc:
             if is_rate_limited(exc):

@@ -85,14 +85,11 @@ class SlackHarness:
         return await self.post(json.dumps(envelope), "application/json", headers)
 
     async def settle(self, timeout: float = 5.0) -> None:
-        """Wait for the listeners bolt runs after acknowledging (bounded)."""
+        """Wait for the work the listeners leave until after the acknowledgement (the Home tab's
+        publish, the inbox's turns), bounded."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            busy = [
-                t
-                for t in asyncio.all_tasks()
-                if not t.done() and "run_ack_function_asynchronously" in getattr(t.get_coro(), "__qualname__", "")
-            ]
+            busy = [t for t in asyncio.all_tasks() if not t.done() and t.get_name() == "slack-home"]
             if not busy:
                 await self.client.server.app[WORK].join()
                 return

@@ -43,6 +43,10 @@ class Failure:
     after: int = 0  # calls of the method that go through before the failures start
 
 
+# Called with the app's client id and secret, not a token.
+_NO_TOKEN = frozenset({"oauth.v2.access", "oauth.access"})
+
+
 class FakeSlack(SocketModeFake):
     def __init__(self, tiers: Tiers | None = None) -> None:
         self.tiers = tiers
@@ -124,9 +128,19 @@ class FakeSlack(SocketModeFake):
 
     async def _api(self, request: web.Request) -> web.Response:
         method = request.match_info["method"]
-        args = await self._args(request)
+        refusal = self._request_refusal(method, request)
+        try:
+            args = await self._args(request) if refusal is None else {}
+        except (ValueError, TypeError):  # a JSON body that is not JSON (or not an object)
+            args, refusal = {}, {"ok": False, "error": "invalid_form_data"}
         call = Call(method, args, request.headers.get("Authorization", ""))
         self.calls.append(call)
+        if refusal is None and method not in _NO_TOKEN and not call.authorization.startswith("Bearer ") and not args.get("token"):
+            refusal = {"ok": False, "error": "not_authed"}
+        if refusal is not None:
+            call.result = refusal
+            self.refused.append(call)
+            return web.json_response(refusal)
         pending = self.failures.get(method) or []
         if pending and pending[0].after > 0:
             pending[0].after -= 1
@@ -158,6 +172,19 @@ class FakeSlack(SocketModeFake):
             result = await result
         call.result = result
         return web.json_response(result)
+
+    @staticmethod
+    def _request_refusal(method: str, request: web.Request) -> dict[str, Any] | None:
+        """What Slack answers before it reads a call's arguments (docs.slack.dev, "Web API":
+        invalid_post_type, invalid_charset; a JSON body must carry its token in the header)."""
+        if request.method != "POST":
+            return None
+        if request.content_type not in ("application/json", "application/x-www-form-urlencoded", "multipart/form-data", "text/plain"):
+            return {"ok": False, "error": "invalid_post_type"}
+        charset = request.charset
+        if charset is not None and charset.lower().replace("-", "") != "utf8":
+            return {"ok": False, "error": "invalid_charset"}
+        return None
 
     async def _calls(self, request: web.Request) -> web.Response:
         """What the bot has called so far (for trying the bot by hand); tokens left out."""

@@ -147,3 +147,20 @@ def test_blocks_with_more_text_than_slack_takes_in_one_message_are_refused() -> 
     assert len(pages) >= 20 and all(check_message("chat.postMessage", {"text": "t", "blocks": p}) is None for p in pages)
     assert all(sum(len(b["text"]["text"]) for b in p if "text" in b) < MESSAGE_BLOCKS_TEXT for p in pages)
     assert pages[-1][-1]["block_id"] == "yh_notice_actions"
+
+
+async def test_what_slack_refuses_before_reading_a_call(web: tuple[FakeSlack, AsyncWebClient]) -> None:
+    fake, _ = web
+    url = fake.base_url + "chat.postMessage"
+    token = {"Authorization": "Bearer xoxb-test"}
+    cases = [
+        ({"Content-Type": "text/xml", **token}, b"<channel/>", "invalid_post_type"),
+        ({"Content-Type": "application/json; charset=iso-8859-1", **token}, b'{"channel": "D1", "text": "hei"}', "invalid_charset"),
+        ({"Content-Type": "application/json; charset=utf-8", **token}, b'{"channel": "D1", "text": ', "invalid_form_data"),
+        ({"Content-Type": "application/json; charset=utf-8"}, b'{"channel": "D1", "text": "hei"}', "not_authed"),
+    ]
+    async with aiohttp.ClientSession() as session:
+        for headers, body, error in cases:
+            async with session.post(url, data=body, headers=headers) as response:
+                assert (await response.json())["error"] == error
+    assert [call.result["error"] for call in fake.refused] == [error for *_, error in cases]
