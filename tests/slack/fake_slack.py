@@ -131,7 +131,9 @@ class FakeSlack(SocketModeFake):
         refusal = self._request_refusal(method, request)
         try:
             args = await self._args(request) if refusal is None else {}
-        except (ValueError, TypeError):  # a JSON body that is not JSON (or not an object)
+        except (ValueError, TypeError):
+            # A body that does not parse: documented for form bodies ("missing or syntactically
+            # invalid"); the fake answers a JSON body that is not a JSON object the same way.
             args, refusal = {}, {"ok": False, "error": "invalid_form_data"}
         call = Call(method, args, request.headers.get("Authorization", ""))
         self.calls.append(call)
@@ -175,14 +177,18 @@ class FakeSlack(SocketModeFake):
 
     @staticmethod
     def _request_refusal(method: str, request: web.Request) -> dict[str, Any] | None:
-        """What Slack answers before it reads a call's arguments (docs.slack.dev, "Web API":
-        invalid_post_type, invalid_charset; a JSON body must carry its token in the header)."""
+        """What Slack answers before it reads a call's arguments, from the errors every Web API
+        method documents: missing_post_type (a body without a Content-Type), invalid_post_type (not
+        one of its four types), invalid_charset (neither utf-8 nor iso-8859-1). A JSON body must
+        carry its token in the Authorization header ("Keeping up with the JSONs", 2017)."""
         if request.method != "POST":
             return None
+        if "Content-Type" not in request.headers:
+            return {"ok": False, "error": "missing_post_type"} if request.body_exists else None
         if request.content_type not in ("application/json", "application/x-www-form-urlencoded", "multipart/form-data", "text/plain"):
             return {"ok": False, "error": "invalid_post_type"}
         charset = request.charset
-        if charset is not None and charset.lower().replace("-", "") != "utf8":
+        if charset is not None and charset.lower() not in ("utf-8", "utf8", "iso-8859-1"):
             return {"ok": False, "error": "invalid_charset"}
         return None
 

@@ -155,7 +155,7 @@ async def test_what_slack_refuses_before_reading_a_call(web: tuple[FakeSlack, As
     token = {"Authorization": "Bearer xoxb-test"}
     cases = [
         ({"Content-Type": "text/xml", **token}, b"<channel/>", "invalid_post_type"),
-        ({"Content-Type": "application/json; charset=iso-8859-1", **token}, b'{"channel": "D1", "text": "hei"}', "invalid_charset"),
+        ({"Content-Type": "application/json; charset=utf-16", **token}, b'{"channel": "D1", "text": "hei"}', "invalid_charset"),
         ({"Content-Type": "application/json; charset=utf-8", **token}, b'{"channel": "D1", "text": ', "invalid_form_data"),
         ({"Content-Type": "application/json; charset=utf-8"}, b'{"channel": "D1", "text": "hei"}', "not_authed"),
     ]
@@ -163,4 +163,10 @@ async def test_what_slack_refuses_before_reading_a_call(web: tuple[FakeSlack, As
         for headers, body, error in cases:
             async with session.post(url, data=body, headers=headers) as response:
                 assert (await response.json())["error"] == error
-    assert [call.result["error"] for call in fake.refused] == [error for *_, error in cases]
+        async with session.post(url, data=b"channel=D1&text=hei", headers=token, skip_auto_headers=["Content-Type"]) as response:
+            assert (await response.json())["error"] == "missing_post_type"
+        # Slack takes iso-8859-1 as well as utf-8.
+        latin = {"Content-Type": "application/x-www-form-urlencoded; charset=iso-8859-1", **token}
+        async with session.post(url, data="channel=D1&text=H%E4n".encode(), headers=latin) as response:
+            assert (await response.json())["ok"]
+    assert [call.result["error"] for call in fake.refused] == [error for *_, error in cases] + ["missing_post_type"]
