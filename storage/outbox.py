@@ -70,22 +70,7 @@ async def claim(tx: Executor, platforms: Sequence[str], limit: int = 100, owner:
     return sorted((Claimed(int(i), p, a, driver.loaded(m), int(n)) for i, p, a, m, n in taken), key=lambda row: row.id)
 
 
-# Prebuilt Core statements on the table, for the single-row helpers below.
-_BY_ID = _OUTBOX.c.id == bindparam("row_id")
-_SENT = (
-    update(_OUTBOX)
-    .where(_BY_ID, _OUTBOX.c.status == "sending")
-    .values(status="sent", sent_at=bindparam("at"), handle=bindparam("handle"), attempts=_OUTBOX.c.attempts + 1)
-)
-_RETRY = (
-    update(_OUTBOX)
-    .where(_BY_ID)
-    .values(status="pending", available_at=bindparam("at"), attempts=_OUTBOX.c.attempts + 1, last_error=bindparam("error"))
-)
-_RELEASE = update(_OUTBOX).where(_BY_ID, _OUTBOX.c.status == "sending").values(status="pending", available_at=bindparam("at"))
-_DEAD = update(_OUTBOX).where(_BY_ID).values(status="dead", attempts=_OUTBOX.c.attempts + 1, last_error=bindparam("error"))
-_ERASE = delete(_OUTBOX).where(_BY_ID, _OUTBOX.c.status == "sending")
-# The same outcomes as the dispatcher records them, many rows a statement, on the driver.
+# Each kind of outcome, many rows a statement, on the driver (`record`).
 _OUTCOME_SQL = {
     "sent": "UPDATE outbox SET status = 'sent', sent_at = :at, handle = :handle, attempts = attempts + 1 WHERE id = :row_id AND status = 'sending'",
     "erase": "DELETE FROM outbox WHERE id = :row_id AND status = 'sending'",
@@ -112,29 +97,6 @@ async def release_owned(session: Executor, owner: str) -> int:
     """At start-up: rows the previous process of this identity was sending go back to pending at once."""
     stmt = update(_OUTBOX).where(_OUTBOX.c.status == "sending", _OUTBOX.c.lease_owner == owner).values(status="pending", available_at=utcnow())
     return int((await session.execute(stmt)).rowcount or 0)
-
-
-async def mark_sent(session: AsyncSession, row_id: int, handle: str | None) -> None:
-    """Sent: recorded once (a second report of the same row changes nothing)."""
-    await session.execute(_SENT, {"row_id": row_id, "at": utcnow(), "handle": handle})
-
-
-async def mark_sent_and_erase(session: AsyncSession, row_id: int, handle: str | None) -> None:
-    """Sent, and gone: the farewell to a member who erased their data keeps nothing of them."""
-    await session.execute(_ERASE, {"row_id": row_id})
-
-
-async def mark_retry(session: AsyncSession, row_id: int, delay: float, error: str) -> None:
-    await session.execute(_RETRY, {"row_id": row_id, "at": utcnow() + timedelta(seconds=delay), "error": error[:2000]})
-
-
-async def release(session: AsyncSession, row_id: int, delay: float) -> None:
-    """Give a claimed row back unsent (its conversation must wait); not counted as an attempt."""
-    await session.execute(_RELEASE, {"row_id": row_id, "at": utcnow() + timedelta(seconds=delay)})
-
-
-async def mark_dead(session: AsyncSession, row_id: int, error: str) -> None:
-    await session.execute(_DEAD, {"row_id": row_id, "error": error[:2000]})
 
 
 @dataclass(frozen=True, slots=True)
@@ -173,6 +135,11 @@ async def record(tx: Executor, outcomes: Sequence[Outcome]) -> None:
             raise ValueError(f"unknown outbox outcome {o.kind!r}")
     for kind, params in by_kind.items():
         await driver.many(_OUTCOME_SQL[kind], params)
+
+
+async def mark_sent(session: Executor, row_id: int, handle: str | None) -> None:
+    """Sent: recorded once (a second report of the same row changes nothing)."""
+    await record(session, [Outcome("sent", row_id, handle=handle)])
 
 
 async def pending_count(session: AsyncSession, platforms: Sequence[str] | None = None) -> int:

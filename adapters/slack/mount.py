@@ -83,7 +83,7 @@ def build_bolt(settings: Settings, clients: SlackClients, core: Any, transport: 
         "request_verification_enabled": not socket_mode,
         # Answer when the listener returns: each returns right after its ack (the inbox does the
         # rest), and otherwise bolt runs every listener as a task of its own and polls for the ack
-        # every 10 ms, which cost a twelfth of a click's CPU (benchmarks/slack_path.py).
+        # every 10 ms, which cost 7% of a click's instructions (benchmarks/slack_instructions.py).
         "process_before_response": True,
         # What bolt tells someone whose workspace has no installation (its default is English only).
         "user_facing_authorize_error_message": core.catalog.t(settings.language, "slack_not_installed"),

@@ -128,7 +128,7 @@ class FakeSlack(SocketModeFake):
 
     async def _api(self, request: web.Request) -> web.Response:
         method = request.match_info["method"]
-        refusal = self._request_refusal(method, request)
+        refusal = self._request_refusal(request)
         try:
             args = await self._args(request) if refusal is None else {}
         except (ValueError, TypeError):
@@ -137,7 +137,9 @@ class FakeSlack(SocketModeFake):
             args, refusal = {}, {"ok": False, "error": "invalid_form_data"}
         call = Call(method, args, request.headers.get("Authorization", ""))
         self.calls.append(call)
-        if refusal is None and method not in _NO_TOKEN and not call.authorization.startswith("Bearer ") and not args.get("token"):
+        # A form may carry its token as an argument; a JSON body must carry it in the header.
+        token_argument = bool(args.get("token")) and request.content_type != "application/json"
+        if refusal is None and method not in _NO_TOKEN and not call.authorization.startswith("Bearer ") and not token_argument:
             refusal = {"ok": False, "error": "not_authed"}
         if refusal is not None:
             call.result = refusal
@@ -176,7 +178,7 @@ class FakeSlack(SocketModeFake):
         return web.json_response(result)
 
     @staticmethod
-    def _request_refusal(method: str, request: web.Request) -> dict[str, Any] | None:
+    def _request_refusal(request: web.Request) -> dict[str, Any] | None:
         """What Slack answers before it reads a call's arguments, from the errors every Web API
         method documents: missing_post_type (a body without a Content-Type), invalid_post_type (not
         one of its four types), invalid_charset (neither utf-8 nor iso-8859-1). A JSON body must

@@ -158,6 +158,7 @@ async def test_what_slack_refuses_before_reading_a_call(web: tuple[FakeSlack, As
         ({"Content-Type": "application/json; charset=utf-16", **token}, b'{"channel": "D1", "text": "hei"}', "invalid_charset"),
         ({"Content-Type": "application/json; charset=utf-8", **token}, b'{"channel": "D1", "text": ', "invalid_form_data"),
         ({"Content-Type": "application/json; charset=utf-8"}, b'{"channel": "D1", "text": "hei"}', "not_authed"),
+        ({"Content-Type": "application/json; charset=utf-8"}, b'{"token": "xoxb-test", "channel": "D1", "text": "hei"}', "not_authed"),
     ]
     async with aiohttp.ClientSession() as session:
         for headers, body, error in cases:
